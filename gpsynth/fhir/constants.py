@@ -90,3 +90,6 @@ REGISTRATION_TYPES = {
     "O": "Other",
     "S": "Synthetic Record",
 }
+
+EXT_MAIN_LOCATION = SD + "Extension-CareConnect-GPC-MainLocation-1"
+CONFIDENTIALITY = "http://hl7.org/fhir/v3/Confidentiality"

@@ -1,0 +1,1 @@
+"""Scenario presets shipped with gpsynth (installed as gpsynth.presets)."""

@@ -1,0 +1,58 @@
+"""Clinic calendar: working days, England bank holidays and Europe/London wall-clock times."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+LONDON = ZoneInfo("Europe/London")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@lru_cache(maxsize=64)
+def bank_holidays(year: int) -> dict[date, str]:
+    return dict(holidays.country_holidays("GB", subdiv="ENG", years=[year]))
+
+
+def bank_holiday_name(day: date) -> str | None:
+    return bank_holidays(day.year).get(day)
+
+
+def days_between(first: date, last: date):
+    """Every date from first to last inclusive."""
+    for n in range((last - first).days + 1):
+        yield first + timedelta(days=n)
+
+
+@lru_cache(maxsize=65536)
+def london_offset(day: date, at: time) -> str | None:
+    """The UTC offset ('+00:00' or '+01:00') of a London wall-clock time, None if it does not exist.
+
+    A wall time skipped by the spring clock change does not survive the round trip through UTC.
+    """
+    local = datetime.combine(day, at, tzinfo=LONDON)
+    back = local.astimezone(timezone.utc).astimezone(LONDON)
+    if back.replace(tzinfo=None) != local.replace(tzinfo=None):
+        return None
+    seconds = int(local.utcoffset().total_seconds())
+    return f"+{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def london_instant(day: date, at: time) -> str:
+    """An ISO 8601 instant for a London wall-clock time, e.g. 2026-03-30T09:00:00+01:00."""
+    return f"{day.isoformat()}T{at.isoformat(timespec='seconds')}{london_offset(day, at)}"
+
+
+def clock_changes(first: date, last: date) -> list[tuple[date, str]]:
+    """Dates in [first, last] on which London changes its offset, with the new offset."""
+    changes = []
+    previous = london_offset(first - timedelta(days=1), time(12))
+    for day in days_between(first, last):
+        offset = london_offset(day, time(12))
+        if offset != previous:
+            changes.append((day, offset))
+        previous = offset
+    return changes

@@ -1,0 +1,105 @@
+"""Generate a dataset: plan, generate and render shards, and feed them to the chosen sinks."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from .errors import GpsynthError
+from .executor import map_in_order
+from .fhir import last_updated_for, render_shard
+from .generate import consumer_shard, practice_shard
+from .output import atomic_folder
+from .plan import Plan, PracticePlan, make_plan
+from .records import Shard
+from .scenario import Scenario
+from .sinks.base import DatasetInfo
+from .sinks.json_bundles import BUNDLE_KINDS, DEFAULT_BUNDLE_SIZE, JsonBundleSink
+from .sinks.ndjson import DEFAULT_MAX_FILE_BYTES, NdjsonSink
+
+FORMATS = ("json", "ndjson")
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    formats: tuple[str, ...] = ("ndjson",)
+    bundle_kind: str = "collection"
+    bundle_size: int = DEFAULT_BUNDLE_SIZE
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+
+    def __post_init__(self):
+        for name in self.formats:
+            if name not in FORMATS:
+                raise GpsynthError(f"unknown format {name!r}; allowed: {', '.join(FORMATS)}")
+        if not self.formats:
+            raise GpsynthError(f"choose at least one format: {', '.join(FORMATS)}")
+        if self.bundle_kind not in BUNDLE_KINDS:
+            raise GpsynthError(f"unknown bundle kind {self.bundle_kind!r}; allowed: {', '.join(BUNDLE_KINDS)}")
+        if self.bundle_size < 1:
+            raise GpsynthError(f"--bundle-size must be at least 1, got {self.bundle_size}")
+
+
+@dataclass
+class Summary:
+    counts: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    shards: int = 0
+
+
+def dataset_info(plan: Plan) -> DatasetInfo:
+    return DatasetInfo(plan.scenario.name, plan.scenario.rules_yaml, plan.seed, plan.as_of,
+                       last_updated_for(plan.as_of), __version__)
+
+
+def make_sinks(folder: Path, info: DatasetInfo, options: OutputOptions) -> list:
+    sinks = []
+    if "json" in options.formats:
+        sinks.append(JsonBundleSink(folder, info, options.bundle_kind, options.bundle_size))
+    if "ndjson" in options.formats:
+        sinks.append(NdjsonSink(folder, info, options.max_file_bytes))
+    return sinks
+
+
+def render_practice(plan: Plan, practice: PracticePlan) -> tuple[Shard, dict[str, list[bytes]]]:
+    shard = practice_shard(plan, practice)
+    return shard, render_shard(shard, last_updated_for(plan.as_of))
+
+
+def rendered_shards(plan: Plan, workers: int = 1):
+    """The consumer organisations, then every practice, in plan order."""
+    consumers = consumer_shard(plan)
+    yield consumers, render_shard(consumers, last_updated_for(plan.as_of))
+    yield from map_in_order(partial(render_practice, plan), plan.practices, workers)
+
+
+def generate(scenario: Scenario, seed: int, as_of: date, out: Path, options: OutputOptions = OutputOptions(),
+             workers: int = 1, overwrite: bool = False, on_shard: Callable[[int, int], None] | None = None) -> Summary:
+    """Write the dataset to `out` atomically; `on_shard(done, total)` reports progress."""
+    started = time.perf_counter()
+    plan = make_plan(scenario, seed, as_of)
+    summary = Summary()
+    with atomic_folder(out, overwrite) as folder:
+        sinks = make_sinks(folder, dataset_info(plan), options)
+        total = len(plan.practices) + 1
+        for shard, rendered in rendered_shards(plan, workers):
+            for sink in sinks:
+                sink.write(shard, rendered)
+            summary.shards += 1
+            if on_shard:
+                on_shard(summary.shards, total)
+        for sink in sinks:
+            summary.counts = Counter(sink.close())
+        (folder / "scenario.yaml").write_text(scenario.rules_yaml, encoding="utf-8")
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1

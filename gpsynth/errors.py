@@ -1,0 +1,16 @@
+"""Errors that carry their context, turned into a one-line message and exit code 2 by the CLI."""
+
+from __future__ import annotations
+
+
+class GpsynthError(Exception):
+    """A problem the user can fix; its message is complete on its own."""
+
+
+class ScenarioError(GpsynthError):
+    """A scenario file that cannot be used: which file, which key, what is wrong, what is allowed."""
+
+    def __init__(self, source: str, key: str, message: str):
+        self.source, self.key, self.message = source, key, message
+        where = f"{source}: {key}: " if key else f"{source}: "
+        super().__init__(where + message)

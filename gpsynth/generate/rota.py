@@ -1,0 +1,75 @@
+"""Rota rules: which days a clinic runs, and the slots each session yields on a day."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from itertools import accumulate
+
+from ..calendar import bank_holiday_name, london_offset
+from ..records import Schedule, Slot
+from ..scenario import Scenario, Session, StaffGroup
+
+
+class SlotTimes:
+    """Start and end instants of the slots of a session on a day, computed once per shard."""
+
+    def __init__(self):
+        self._cache: dict[tuple[date, str, int], list[tuple[str, str]]] = {}
+
+    def __call__(self, day: date, session: Session, minutes: int) -> list[tuple[str, str]]:
+        key = (day, session.name, minutes)
+        if key not in self._cache:
+            self._cache[key] = list(self._compute(day, session, minutes))
+        return self._cache[key]
+
+    @staticmethod
+    def _compute(day: date, session: Session, minutes: int):
+        edges = [session.start, *[t for pause in session.breaks for t in pause], session.end]
+        step = timedelta(minutes=minutes)
+        prefix = day.isoformat() + "T"
+        for begin, finish in zip(edges[::2], edges[1::2]):
+            at, stop = datetime.combine(day, begin), datetime.combine(day, finish)
+            while at + step <= stop:
+                start, end = at.time(), (at + step).time()
+                start_offset, end_offset = london_offset(day, start), london_offset(day, end)
+                if start_offset and end_offset:  # skip wall times the spring clock change removes
+                    yield (f"{prefix}{start.isoformat('seconds')}{start_offset}",
+                           f"{prefix}{end.isoformat('seconds')}{end_offset}")
+                at += step
+
+
+def clinic_open(scenario: Scenario, group: StaffGroup, day: date) -> bool:
+    if day.weekday() not in scenario.working_days or day.weekday() not in group.days:
+        return False
+    return not (scenario.closed_on_bank_holidays and bank_holiday_name(day))
+
+
+def schedule_slots(rng: random.Random, scenario: Scenario, schedule: Schedule, group: StaffGroup,
+                   days: list[date], slot_times: SlotTimes, next_id) -> list[Slot]:
+    """The slots of one schedule over the whole calendar, in time order.
+
+    Each session runs on one delivery channel (a telephone clinic, say); each slot is GP Connect
+    bookable with the scenario's share, and a bookable slot may carry one restriction.
+    """
+    channels, channel_weights = zip(*group.channels)
+    channel_cum = tuple(accumulate(channel_weights))
+    restriction_cum = tuple(accumulate(r.share for r in scenario.restrictions))
+    bookable_share = scenario.bookable_share
+    slots = []
+    for day in days:
+        if not clinic_open(scenario, group, day):
+            continue
+        for session_name in group.sessions:
+            channel = rng.choices(channels, cum_weights=channel_cum)[0]
+            for start, end in slot_times(day, scenario.sessions[session_name], group.slot_minutes):
+                bookable = rng.random() < bookable_share
+                org_types = ods_codes = ()
+                if bookable and restriction_cum:
+                    draw = rng.random()
+                    for restriction, bound in zip(scenario.restrictions, restriction_cum):
+                        if draw < bound:
+                            org_types, ods_codes = restriction.org_types, restriction.ods_codes
+                            break
+                slots.append(Slot(next_id(), schedule.id, start, end, channel, bookable, org_types, ods_codes))
+    return slots

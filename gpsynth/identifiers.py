@@ -1,0 +1,68 @@
+"""NHS numbers, synthetic ODS codes and the seed derivation that keeps shards independent."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+NHS_NUMBER_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+
+# Ranges of NHS numbers never issued to real patients. Each is a prefix of the 9-digit stem;
+# "999" is the widely used test range (about 900,000 valid numbers), "9" the wider test range
+# (about 90 million) for national-scale datasets.
+NHS_NUMBER_RANGES = {"999": "999", "9": "9"}
+
+# Real GP practice codes are one letter and five digits; gpsynth's codes never take that shape.
+REAL_PRACTICE_CODE = re.compile(r"^[A-Z][0-9]{5}$")
+ODS_CODE = re.compile(r"^[A-Z0-9]{1,9}$")
+
+
+def nhs_check_digit(stem: str) -> int | None:
+    """The modulus-11 check digit of a 9-digit stem, or None when no valid number has this stem."""
+    total = sum(int(d) * w for d, w in zip(stem, NHS_NUMBER_WEIGHTS))
+    check = 11 - total % 11
+    if check == 11:
+        return 0
+    return None if check == 10 else check
+
+
+def is_valid_nhs_number(value: str) -> bool:
+    if len(value) != 10 or not value.isdigit():
+        return False
+    return nhs_check_digit(value[:9]) == int(value[9])
+
+
+def nhs_number_capacity(range_name: str) -> int:
+    """How many distinct valid numbers `nhs_number(range_name, n)` can give."""
+    prefix = NHS_NUMBER_RANGES[range_name]
+    return 10 ** (9 - len(prefix)) // 10 * 9
+
+
+def nhs_number(range_name: str, index: int) -> str:
+    """The index-th valid NHS number of a range.
+
+    In any block of ten consecutive stems (last digit 0-9) the weighted sums differ by 2, so they
+    hit ten distinct residues mod 11 and at most one stem is invalid: each block yields nine numbers
+    we can address directly, with no search and no collisions.
+    """
+    prefix = NHS_NUMBER_RANGES[range_name]
+    block, position = divmod(index, 9)
+    width = 9 - len(prefix) - 1
+    if block >= 10**width:
+        raise ValueError(f"NHS number range {range_name!r} holds {nhs_number_capacity(range_name)} numbers")
+    base = f"{prefix}{block:0{width}d}"
+    found = -1
+    for last in range(10):
+        stem = f"{base}{last}"
+        check = nhs_check_digit(stem)
+        if check is not None:
+            found += 1
+            if found == position:
+                return f"{stem}{check}"
+    raise AssertionError("unreachable: every block of ten stems has at least nine valid numbers")
+
+
+def derive_seed(*parts: object) -> int:
+    """A 64-bit seed from the global seed and a key; stable across processes and machines."""
+    digest = hashlib.blake2b("\x1f".join(str(p) for p in parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")

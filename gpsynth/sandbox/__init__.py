@@ -1,0 +1,1 @@
+"""GP Connect sandbox provider."""

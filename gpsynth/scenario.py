@@ -1,0 +1,559 @@
+"""Scenario rules: YAML merged over defaults, validated once into frozen dataclasses.
+
+Every rule has a default, so an empty scenario is a small realistic dataset. Unknown keys and bad
+values raise ScenarioError naming the file, the key path, what is wrong and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import time
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from .calendar import WEEKDAYS
+from .errors import ScenarioError
+from .fhir.constants import DELIVERY_CHANNELS, NHS_NUMBER_VERIFICATION, ORGANISATION_TYPES, PRACTITIONER_ROLES
+from .identifiers import NHS_NUMBER_RANGES, ODS_CODE, REAL_PRACTICE_CODE
+
+# Friendly names for SDS job roles; a scenario may use these or the codes themselves.
+ROLE_ALIASES = {
+    "gp": "R0260",
+    "salaried-gp": "R0270",
+    "gp-registrar": "R6200",
+    "sessional-gp": "R6300",
+    "nurse-practitioner": "R0600",
+    "practice-nurse": "R0620",
+    "healthcare-assistant": "R1480",
+    "pharmacist": "R1290",
+    "phlebotomist": "R1590",
+    "midwife": "R0680",
+    "counsellor": "R1550",
+}
+
+PATIENT_STATES = ("normal", "deceased", "sensitive", "inactive", "no-appointments")
+
+DEFAULTS: dict = {
+    "name": "default",
+    "description": "One practice with a main surgery and a branch surgery.",
+    "practices": {
+        "count": 1,
+        "list_size": {"mean": 3000, "sd": 0},
+        "branch_sites": 1,
+        "ods_prefix": "GPS",
+        "fixed": [],
+    },
+    "consumers": [
+        {"ods": "GPSU01", "name": "Synthetic NHS 111 Service", "type": "urgent-care"},
+    ],
+    "sessions": {
+        "morning": {"start": "08:30", "end": "12:00", "breaks": [{"start": "10:30", "end": "11:00"}]},
+        "afternoon": {"start": "14:00", "end": "18:00", "breaks": []},
+    },
+    "staff": [
+        {"role": "gp", "count": 2, "sessions": ["morning", "afternoon"], "slot_minutes": 10,
+         "schedule_type": "General practice", "slot_type": "GP appointment",
+         "channels": {"In-person": 0.7, "Telephone": 0.25, "Video": 0.05}},
+        {"role": "practice-nurse", "count": 1, "sessions": ["morning", "afternoon"], "slot_minutes": 15,
+         "schedule_type": "Nurse clinic", "slot_type": "Nurse appointment",
+         "channels": {"In-person": 0.9, "Telephone": 0.1}},
+        {"role": "healthcare-assistant", "count": 1, "sessions": ["morning"], "slot_minutes": 10,
+         "days": ["mon", "wed", "fri"], "schedule_type": "Phlebotomy clinic", "slot_type": "Blood test",
+         "channels": {"In-person": 1.0}},
+    ],
+    "calendar": {
+        "horizon_days": 28,
+        "history_days": 14,
+        "working_days": ["mon", "tue", "wed", "thu", "fri"],
+        "closed_on_bank_holidays": True,
+    },
+    "availability": {
+        "bookable_share": 0.5,
+        "restrictions": [
+            {"org_types": ["urgent-care"], "ods_codes": [], "share": 0.1},
+        ],
+        "booking_window": {"min_hours_ahead": 0, "max_days_ahead": 28},
+    },
+    "demand": {
+        "fill_rate": {0: 0.95, 1: 0.85, 3: 0.7, 7: 0.5, 14: 0.3, 28: 0.1},
+        "past_fill_rate": 0.9,
+        "multi_slot_share": 0.05,
+        "max_slots_per_appointment": 3,
+        "cancellation_share": 0.05,
+        "cancellation_reasons": [
+            "Patient no longer needs the appointment",
+            "Clinician unavailable",
+            "Patient booked in error",
+            "Rebooked at a more convenient time",
+        ],
+        "no_show_share": 0.05,
+        "consumer_share": 0.2,
+    },
+    "patients": {
+        "nhs_number_range": "999",
+        "female_share": 0.51,
+        "age_bands": {"0-4": 0.05, "5-17": 0.15, "18-29": 0.16, "30-44": 0.2, "45-64": 0.25,
+                      "65-79": 0.14, "80-100": 0.05},
+        "verification": {"01": 0.97, "02": 0.02, "03": 0.01},
+        "special": {"deceased": 1, "sensitive": 1, "inactive": 1, "no-appointments": 1},
+        "fixed": [],
+    },
+}
+
+# Mappings whose keys the user chooses (so unknown keys are not errors there).
+OPEN_MAPS = {"sessions", "demand.fill_rate", "patients.age_bands", "patients.verification"}
+
+
+@dataclass(frozen=True)
+class Session:
+    name: str
+    start: time
+    end: time
+    breaks: tuple[tuple[time, time], ...]
+
+
+@dataclass(frozen=True)
+class StaffGroup:
+    role_code: str
+    count: int
+    sessions: tuple[str, ...]
+    days: tuple[int, ...]          # weekday numbers, Monday = 0
+    slot_minutes: int
+    schedule_type: str
+    slot_type: str
+    channels: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class FixedSite:
+    id: str | None
+    name: str | None
+    ods_site_code: str | None
+
+
+@dataclass(frozen=True)
+class FixedPractitioner:
+    id: str | None
+    sds_user_id: str | None
+    role_profile_ids: tuple[str, ...] | None
+    family: str | None
+    given: str | None
+    prefix: str | None
+    gender: str | None
+
+
+@dataclass(frozen=True)
+class FixedPatient:
+    id: str | None
+    nhs_number: str
+    state: str
+    family: str | None
+    given: str | None
+    gender: str | None
+    birth_date: str | None
+
+
+@dataclass(frozen=True)
+class FixedPractice:
+    ods: str
+    id: str | None
+    name: str | None
+    sites: tuple[FixedSite, ...]
+    practitioners: tuple[FixedPractitioner, ...]
+    patients: tuple[FixedPatient, ...]
+
+
+@dataclass(frozen=True)
+class Consumer:
+    ods: str
+    name: str
+    org_type: str
+
+
+@dataclass(frozen=True)
+class Restriction:
+    org_types: tuple[str, ...]
+    ods_codes: tuple[str, ...]
+    share: float
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    practice_count: int
+    list_size_mean: int
+    list_size_sd: int
+    branch_sites: int
+    ods_prefix: str
+    fixed_practices: tuple[FixedPractice, ...]
+    consumers: tuple[Consumer, ...]
+    sessions: dict
+    staff: tuple[StaffGroup, ...]
+    horizon_days: int
+    history_days: int
+    working_days: tuple[int, ...]
+    closed_on_bank_holidays: bool
+    bookable_share: float
+    restrictions: tuple[Restriction, ...]
+    min_hours_ahead: int
+    max_days_ahead: int
+    fill_rate: tuple[tuple[int, float], ...]
+    past_fill_rate: float
+    multi_slot_share: float
+    max_slots_per_appointment: int
+    cancellation_share: float
+    cancellation_reasons: tuple[str, ...]
+    no_show_share: float
+    consumer_share: float
+    nhs_number_range: str
+    female_share: float
+    age_bands: tuple[tuple[int, int, float], ...]
+    verification: tuple[tuple[str, float], ...]
+    special: dict
+    source: str                        # where the rules came from, for messages
+    rules_yaml: str                    # the effective rules, defaults included
+
+
+def preset_names() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("gpsynth.presets").iterdir() if p.name.endswith(".yaml"))
+
+
+def preset_text(name: str) -> str:
+    return resources.files("gpsynth.presets").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def load_scenario(name_or_path: str | None) -> Scenario:
+    """A preset name, a YAML file path, or None for the defaults."""
+    if name_or_path is None:
+        return parse_scenario({}, "<defaults>")
+    path = Path(name_or_path)
+    if name_or_path in preset_names() and not path.exists():
+        source, text = f"preset {name_or_path}", preset_text(name_or_path)
+    else:
+        source = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ScenarioError(source, "", f"no such file, and not a preset name (presets: {', '.join(preset_names())})")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError(source, "", f"cannot read the file: {exc}")
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ScenarioError(source, "", f"not valid YAML: {exc}".replace("\n", " "))
+    if not isinstance(data, dict):
+        raise ScenarioError(source, "", "the scenario must be a YAML mapping of rules")
+    return parse_scenario(data, source)
+
+
+def parse_scenario(data: dict, source: str) -> Scenario:
+    merged = _merge(copy.deepcopy(DEFAULTS), data, source, "")
+    return _Reader(source).scenario(merged, yaml.safe_dump(merged, sort_keys=False, allow_unicode=True))
+
+
+def _merge(base, override, source: str, path: str):
+    """Deep-merge override onto base, rejecting keys the defaults do not know."""
+    if not isinstance(override, dict) or not isinstance(base, dict):
+        return override
+    if path in OPEN_MAPS:
+        return override
+    for key, value in override.items():
+        key_path = f"{path}.{key}" if path else str(key)
+        if key not in base:
+            allowed = ", ".join(str(k) for k in base)
+            raise ScenarioError(source, key_path, f"unknown key; allowed here: {allowed}")
+        base[key] = _merge(base[key], value, source, key_path)
+    return base
+
+
+class _Reader:
+    """Typed access to the merged rules; every failure names the key path."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, key: str, message: str):
+        raise ScenarioError(self.source, key, message)
+
+    def integer(self, value, key: str, minimum: int = 1) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(key, f"must be a whole number, got {value!r}")
+        if value < minimum:
+            self.fail(key, f"must be at least {minimum}, got {value}")
+        return value
+
+    def share(self, value, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            self.fail(key, f"must be a share between 0 and 1, got {value!r}")
+        return float(value)
+
+    def text(self, value, key: str, limit: int | None = None) -> str:
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"must be non-empty text, got {value!r}")
+        if limit and len(value) > limit:
+            self.fail(key, f"must be at most {limit} characters, got {len(value)}")
+        return value
+
+    def optional_text(self, mapping: dict, field: str, key: str) -> str | None:
+        value = mapping.get(field)
+        return None if value is None else self.text(str(value), f"{key}.{field}")
+
+    def clock(self, value, key: str) -> time:
+        try:
+            hours, minutes = str(value).split(":")
+            return time(int(hours), int(minutes))
+        except ValueError:
+            self.fail(key, f"must be a time of day HH:MM, got {value!r}")
+
+    def mapping(self, value, key: str) -> dict:
+        if not isinstance(value, dict):
+            self.fail(key, f"must be a mapping, got {value!r}")
+        return value
+
+    def listing(self, value, key: str) -> list:
+        if not isinstance(value, list):
+            self.fail(key, f"must be a list, got {value!r}")
+        return value
+
+    def known_keys(self, mapping: dict, allowed: tuple[str, ...], key: str) -> dict:
+        self.mapping(mapping, key)
+        for field in mapping:
+            if field not in allowed:
+                self.fail(f"{key}.{field}", f"unknown key; allowed here: {', '.join(allowed)}")
+        return mapping
+
+    def weekdays(self, value, key: str) -> tuple[int, ...]:
+        days = []
+        for i, day in enumerate(self.listing(value, key)):
+            if day not in WEEKDAYS:
+                self.fail(f"{key}[{i}]", f"unknown day {day!r}; allowed: {', '.join(WEEKDAYS)}")
+            days.append(WEEKDAYS.index(day))
+        if not days:
+            self.fail(key, "must name at least one day")
+        return tuple(sorted(set(days)))
+
+    def ods(self, value, key: str) -> str:
+        if not isinstance(value, str) or not ODS_CODE.match(value):
+            self.fail(key, f"must be an ODS code of 1-9 upper-case letters and digits, got {value!r}")
+        return value
+
+    def weights(self, value, key: str, allowed: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+        pairs = []
+        for name, weight in self.mapping(value, key).items():
+            if name not in allowed:
+                self.fail(f"{key}.{name}", f"unknown value {name!r}; allowed: {', '.join(allowed)}")
+            pairs.append((name, self.share(weight, f"{key}.{name}")))
+        if not pairs or sum(w for _, w in pairs) <= 0:
+            self.fail(key, "needs at least one value with a weight above 0")
+        return tuple(pairs)
+
+    # --- sections -----------------------------------------------------------------------------
+
+    def session(self, name: str, raw) -> Session:
+        key = f"sessions.{name}"
+        raw = self.known_keys(raw, ("start", "end", "breaks"), key)
+        if "start" not in raw or "end" not in raw:
+            self.fail(key, "needs a start and an end (HH:MM)")
+        start, end = self.clock(raw["start"], f"{key}.start"), self.clock(raw["end"], f"{key}.end")
+        if end <= start:
+            self.fail(f"{key}.end", f"the session ends ({end:%H:%M}) before it starts ({start:%H:%M})")
+        breaks = []
+        for i, pause in enumerate(self.listing(raw.get("breaks", []), f"{key}.breaks")):
+            bkey = f"{key}.breaks[{i}]"
+            pause = self.known_keys(pause, ("start", "end"), bkey)
+            b_start, b_end = self.clock(pause.get("start"), f"{bkey}.start"), self.clock(pause.get("end"), f"{bkey}.end")
+            if not start <= b_start < b_end <= end:
+                self.fail(bkey, f"a break must lie inside its session ({start:%H:%M}-{end:%H:%M}) and end after it starts")
+            breaks.append((b_start, b_end))
+        return Session(name, start, end, tuple(sorted(breaks)))
+
+    def staff_group(self, i: int, raw, sessions: dict[str, Session], working_days) -> StaffGroup:
+        key = f"staff[{i}]"
+        allowed = ("role", "count", "sessions", "days", "slot_minutes", "schedule_type", "slot_type", "channels")
+        raw = self.known_keys(raw, allowed, key)
+        role = raw.get("role")
+        code = ROLE_ALIASES.get(role, role)
+        if code not in PRACTITIONER_ROLES:
+            names = ", ".join(list(ROLE_ALIASES) + list(PRACTITIONER_ROLES))
+            self.fail(f"{key}.role", f"unknown role {role!r}; allowed: {names}")
+        names = tuple(raw.get("sessions", ["morning", "afternoon"]))
+        for name in names:
+            if name not in sessions:
+                self.fail(f"{key}.sessions", f"unknown session {name!r}; defined sessions: {', '.join(sessions)}")
+        minutes = self.integer(raw.get("slot_minutes", 10), f"{key}.slot_minutes")
+        for name in names:
+            self.check_slot_length(sessions[name], minutes, f"{key}.slot_minutes")
+        days = self.weekdays(raw["days"], f"{key}.days") if "days" in raw else working_days
+        return StaffGroup(
+            role_code=code,
+            count=self.integer(raw.get("count", 1), f"{key}.count", minimum=0),
+            sessions=names,
+            days=days,
+            slot_minutes=minutes,
+            schedule_type=self.text(raw.get("schedule_type", "General practice"), f"{key}.schedule_type"),
+            slot_type=self.text(raw.get("slot_type", "Appointment"), f"{key}.slot_type"),
+            channels=self.weights(raw.get("channels", {"In-person": 1.0}), f"{key}.channels", DELIVERY_CHANNELS),
+        )
+
+    def check_slot_length(self, session: Session, minutes: int, key: str):
+        """Every stretch of the session between breaks must be a whole number of slots."""
+        edges = [session.start, *[t for pause in session.breaks for t in pause], session.end]
+        for begin, finish in zip(edges[::2], edges[1::2]):
+            length = (finish.hour * 60 + finish.minute) - (begin.hour * 60 + begin.minute)
+            if length % minutes:
+                self.fail(key, f"{minutes}-minute slots do not divide session {session.name!r} "
+                               f"({begin:%H:%M}-{finish:%H:%M} is {length} minutes)")
+
+    def fixed_practice(self, i: int, raw) -> FixedPractice:
+        key = f"practices.fixed[{i}]"
+        raw = self.known_keys(raw, ("ods", "id", "name", "sites", "practitioners", "patients"), key)
+        sites = []
+        for j, site in enumerate(self.listing(raw.get("sites", []), f"{key}.sites")):
+            skey = f"{key}.sites[{j}]"
+            site = self.known_keys(site, ("id", "name", "ods_site_code"), skey)
+            sites.append(FixedSite(self.optional_text(site, "id", skey), self.optional_text(site, "name", skey),
+                                   self.optional_text(site, "ods_site_code", skey)))
+        practitioners = []
+        for j, person in enumerate(self.listing(raw.get("practitioners", []), f"{key}.practitioners")):
+            pkey = f"{key}.practitioners[{j}]"
+            person = self.known_keys(person, ("id", "sds_user_id", "role_profile_ids", "family", "given", "prefix", "gender"), pkey)
+            profiles = person.get("role_profile_ids")
+            practitioners.append(FixedPractitioner(
+                self.optional_text(person, "id", pkey), self.optional_text(person, "sds_user_id", pkey),
+                None if profiles is None else tuple(str(p) for p in self.listing(profiles, f"{pkey}.role_profile_ids")),
+                self.optional_text(person, "family", pkey), self.optional_text(person, "given", pkey),
+                self.optional_text(person, "prefix", pkey), self.gender(person.get("gender"), f"{pkey}.gender")))
+        patients = []
+        for j, person in enumerate(self.listing(raw.get("patients", []), f"{key}.patients")):
+            pkey = f"{key}.patients[{j}]"
+            person = self.known_keys(person, ("id", "nhs_number", "state", "family", "given", "gender", "birth_date"), pkey)
+            state = person.get("state", "normal")
+            if state not in PATIENT_STATES:
+                self.fail(f"{pkey}.state", f"unknown state {state!r}; allowed: {', '.join(PATIENT_STATES)}")
+            patients.append(FixedPatient(
+                self.optional_text(person, "id", pkey), self.nhs_number(person.get("nhs_number"), f"{pkey}.nhs_number"),
+                state, self.optional_text(person, "family", pkey), self.optional_text(person, "given", pkey),
+                self.gender(person.get("gender"), f"{pkey}.gender"), self.optional_text(person, "birth_date", pkey)))
+        return FixedPractice(self.ods(raw.get("ods"), f"{key}.ods"), self.optional_text(raw, "id", key),
+                             self.optional_text(raw, "name", key), tuple(sites), tuple(practitioners), tuple(patients))
+
+    def gender(self, value, key: str) -> str | None:
+        if value is not None and value not in ("male", "female", "other", "unknown"):
+            self.fail(key, f"unknown gender {value!r}; allowed: male, female, other, unknown")
+        return value
+
+    def nhs_number(self, value, key: str) -> str:
+        from .identifiers import is_valid_nhs_number
+
+        value = str(value)
+        if not is_valid_nhs_number(value):
+            self.fail(key, f"{value!r} is not a valid NHS number (10 digits passing the modulus-11 check)")
+        return value
+
+    def age_bands(self, raw, key: str) -> tuple[tuple[int, int, float], ...]:
+        bands = []
+        for band, weight in self.mapping(raw, key).items():
+            try:
+                low, high = (int(x) for x in str(band).split("-"))
+            except ValueError:
+                self.fail(f"{key}.{band}", "an age band is written LOW-HIGH in years, e.g. 18-29")
+            if not 0 <= low <= high <= 110:
+                self.fail(f"{key}.{band}", "ages must satisfy 0 <= low <= high <= 110")
+            bands.append((low, high, self.share(weight, f"{key}.{band}")))
+        if not bands or sum(w for *_, w in bands) <= 0:
+            self.fail(key, "needs at least one age band with a weight above 0")
+        return tuple(bands)
+
+    def scenario(self, m: dict, rules_yaml: str) -> Scenario:
+        practices = self.known_keys(m["practices"], tuple(DEFAULTS["practices"]), "practices")
+        list_size = practices["list_size"]
+        if isinstance(list_size, int):
+            list_size = {"mean": list_size, "sd": 0}
+        list_size = self.known_keys(list_size, ("mean", "sd"), "practices.list_size")
+        prefix = self.text(practices["ods_prefix"], "practices.ods_prefix")
+        if not ODS_CODE.match(prefix) or len(prefix) > 5 or REAL_PRACTICE_CODE.match(prefix + "00001"):
+            self.fail("practices.ods_prefix", f"{prefix!r} must be 1-5 upper-case letters/digits that cannot "
+                                              "form a real practice code (one letter then five digits); e.g. GPS")
+        sessions = {str(name): self.session(str(name), raw) for name, raw in self.mapping(m["sessions"], "sessions").items()}
+        calendar = self.known_keys(m["calendar"], tuple(DEFAULTS["calendar"]), "calendar")
+        working_days = self.weekdays(calendar["working_days"], "calendar.working_days")
+        staff = tuple(self.staff_group(i, raw, sessions, working_days) for i, raw in enumerate(self.listing(m["staff"], "staff")))
+        if not any(group.count for group in staff):
+            self.fail("staff", "needs at least one staff group with a count above 0")
+        consumers = []
+        for i, raw in enumerate(self.listing(m["consumers"], "consumers")):
+            raw = self.known_keys(raw, ("ods", "name", "type"), f"consumers[{i}]")
+            org_type = raw.get("type", "urgent-care")
+            if org_type not in ORGANISATION_TYPES:
+                self.fail(f"consumers[{i}].type", f"unknown organisation type {org_type!r}; allowed: {', '.join(ORGANISATION_TYPES)}")
+            consumers.append(Consumer(self.ods(raw.get("ods"), f"consumers[{i}].ods"),
+                                      self.text(raw.get("name"), f"consumers[{i}].name"), org_type))
+        availability = self.known_keys(m["availability"], tuple(DEFAULTS["availability"]), "availability")
+        restrictions = []
+        for i, raw in enumerate(self.listing(availability["restrictions"], "availability.restrictions")):
+            rkey = f"availability.restrictions[{i}]"
+            raw = self.known_keys(raw, ("org_types", "ods_codes", "share"), rkey)
+            org_types = tuple(self.listing(raw.get("org_types", []), f"{rkey}.org_types"))
+            for org_type in org_types:
+                if org_type not in ORGANISATION_TYPES:
+                    self.fail(f"{rkey}.org_types", f"unknown organisation type {org_type!r}; allowed: {', '.join(ORGANISATION_TYPES)}")
+            ods_codes = tuple(self.ods(c, f"{rkey}.ods_codes") for c in self.listing(raw.get("ods_codes", []), f"{rkey}.ods_codes"))
+            if not org_types and not ods_codes:
+                self.fail(rkey, "a restriction needs org_types or ods_codes")
+            restrictions.append(Restriction(org_types, ods_codes, self.share(raw.get("share"), f"{rkey}.share")))
+        if sum(r.share for r in restrictions) > 1:
+            self.fail("availability.restrictions", "the restriction shares add up to more than 1")
+        window = self.known_keys(availability["booking_window"], ("min_hours_ahead", "max_days_ahead"), "availability.booking_window")
+        demand = self.known_keys(m["demand"], tuple(DEFAULTS["demand"]), "demand")
+        fill_rate = []
+        for days, rate in self.mapping(demand["fill_rate"], "demand.fill_rate").items():
+            fill_rate.append((self.integer(days, f"demand.fill_rate.{days}", minimum=0), self.share(rate, f"demand.fill_rate.{days}")))
+        if not fill_rate:
+            self.fail("demand.fill_rate", "needs at least one point, e.g. {0: 0.9, 28: 0.1}")
+        reasons = tuple(self.text(r, "demand.cancellation_reasons") for r in self.listing(demand["cancellation_reasons"], "demand.cancellation_reasons"))
+        if not reasons:
+            self.fail("demand.cancellation_reasons", "needs at least one reason")
+        patients = self.known_keys(m["patients"], tuple(DEFAULTS["patients"]), "patients")
+        if patients["nhs_number_range"] not in NHS_NUMBER_RANGES:
+            self.fail("patients.nhs_number_range", f"unknown range {patients['nhs_number_range']!r}; allowed: {', '.join(NHS_NUMBER_RANGES)}")
+        special = self.known_keys(patients["special"], PATIENT_STATES[1:], "patients.special")
+        return Scenario(
+            name=self.text(str(m["name"]), "name"),
+            description=self.text(str(m["description"]), "description"),
+            practice_count=self.integer(practices["count"], "practices.count"),
+            list_size_mean=self.integer(list_size.get("mean"), "practices.list_size.mean"),
+            list_size_sd=self.integer(list_size.get("sd", 0), "practices.list_size.sd", minimum=0),
+            branch_sites=self.integer(practices["branch_sites"], "practices.branch_sites", minimum=0),
+            ods_prefix=prefix,
+            fixed_practices=tuple(self.fixed_practice(i, raw) for i, raw in enumerate(self.listing(practices["fixed"], "practices.fixed"))),
+            consumers=tuple(consumers),
+            sessions=sessions,
+            staff=staff,
+            horizon_days=self.integer(calendar["horizon_days"], "calendar.horizon_days"),
+            history_days=self.integer(calendar["history_days"], "calendar.history_days", minimum=0),
+            working_days=working_days,
+            closed_on_bank_holidays=bool(calendar["closed_on_bank_holidays"]),
+            bookable_share=self.share(availability["bookable_share"], "availability.bookable_share"),
+            restrictions=tuple(restrictions),
+            min_hours_ahead=self.integer(window["min_hours_ahead"], "availability.booking_window.min_hours_ahead", minimum=0),
+            max_days_ahead=self.integer(window["max_days_ahead"], "availability.booking_window.max_days_ahead"),
+            fill_rate=tuple(sorted(fill_rate)),
+            past_fill_rate=self.share(demand["past_fill_rate"], "demand.past_fill_rate"),
+            multi_slot_share=self.share(demand["multi_slot_share"], "demand.multi_slot_share"),
+            max_slots_per_appointment=self.integer(demand["max_slots_per_appointment"], "demand.max_slots_per_appointment"),
+            cancellation_share=self.share(demand["cancellation_share"], "demand.cancellation_share"),
+            cancellation_reasons=reasons,
+            no_show_share=self.share(demand["no_show_share"], "demand.no_show_share"),
+            consumer_share=self.share(demand["consumer_share"], "demand.consumer_share"),
+            nhs_number_range=patients["nhs_number_range"],
+            female_share=self.share(patients["female_share"], "patients.female_share"),
+            age_bands=self.age_bands(patients["age_bands"], "patients.age_bands"),
+            verification=self.weights(patients["verification"], "patients.verification", tuple(NHS_NUMBER_VERIFICATION)),
+            special={state: self.integer(special.get(state, 0), f"patients.special.{state}", minimum=0) for state in PATIENT_STATES[1:]},
+            source=self.source,
+            rules_yaml=rules_yaml,
+        )
