@@ -67,16 +67,19 @@ def make_sinks(folder: Path, info: DatasetInfo, options: OutputOptions) -> list:
     return sinks
 
 
-def render_practice(plan: Plan, practice: PracticePlan) -> tuple[Shard, dict[str, list[bytes]]]:
+def render_practice(plan: Plan, keep_records: bool, practice: PracticePlan) -> tuple[Shard, dict[str, list[bytes]]]:
+    """A practice's shard and its rendering; the records are dropped unless a sink needs them,
+    because pickling records back from a worker costs more than generating them."""
     shard = practice_shard(plan, practice)
-    return shard, render_shard(shard, last_updated_for(plan.as_of))
+    rendered = render_shard(shard, last_updated_for(plan.as_of))
+    return (shard if keep_records else Shard(practice.ods_code)), rendered
 
 
-def rendered_shards(plan: Plan, workers: int = 1):
+def rendered_shards(plan: Plan, workers: int = 1, keep_records: bool = True):
     """The consumer organisations, then every practice, in plan order."""
     consumers = consumer_shard(plan)
     yield consumers, render_shard(consumers, last_updated_for(plan.as_of))
-    yield from map_in_order(partial(render_practice, plan), plan.practices, workers)
+    yield from map_in_order(partial(render_practice, plan, keep_records), plan.practices, workers)
 
 
 def generate(scenario: Scenario, seed: int, as_of: date, out: Path, options: OutputOptions = OutputOptions(),
@@ -88,7 +91,8 @@ def generate(scenario: Scenario, seed: int, as_of: date, out: Path, options: Out
     with atomic_folder(out, overwrite) as folder:
         sinks = make_sinks(folder, dataset_info(plan), options)
         total = len(plan.practices) + 1
-        for shard, rendered in rendered_shards(plan, workers):
+        keep_records = any(sink.needs_records for sink in sinks)
+        for shard, rendered in rendered_shards(plan, workers, keep_records):
             for sink in sinks:
                 sink.write(shard, rendered)
             summary.shards += 1

@@ -39,27 +39,36 @@ def nhs_number_capacity(range_name: str) -> int:
 
 
 def nhs_number(range_name: str, index: int) -> str:
-    """The index-th valid NHS number of a range.
+    """The index-th valid NHS number of a range."""
+    return next(nhs_numbers(range_name, index))
+
+
+def nhs_numbers(range_name: str, first_index: int):
+    """The valid numbers of a range in order, from the first_index-th.
 
     In any block of ten consecutive stems (last digit 0-9) the weighted sums differ by 2, so they
-    hit ten distinct residues mod 11 and at most one stem is invalid: each block yields nine numbers
-    we can address directly, with no search and no collisions.
+    hit ten distinct residues mod 11 and at most one stem is invalid: each block yields at least
+    nine numbers, and taking exactly nine per block lets an index address a number directly.
     """
     prefix = NHS_NUMBER_RANGES[range_name]
-    block, position = divmod(index, 9)
     width = 9 - len(prefix) - 1
-    if block >= 10**width:
-        raise ValueError(f"NHS number range {range_name!r} holds {nhs_number_capacity(range_name)} numbers")
-    base = f"{prefix}{block:0{width}d}"
-    found = -1
-    for last in range(10):
-        stem = f"{base}{last}"
-        check = nhs_check_digit(stem)
-        if check is not None:
-            found += 1
-            if found == position:
-                return f"{stem}{check}"
-    raise AssertionError("unreachable: every block of ten stems has at least nine valid numbers")
+    block, skip = divmod(first_index, 9)
+    while True:
+        if block >= 10**width:
+            raise ValueError(f"NHS number range {range_name!r} holds {nhs_number_capacity(range_name)} numbers")
+        base = f"{prefix}{block:0{width}d}"
+        base_sum = sum(int(d) * w for d, w in zip(base, NHS_NUMBER_WEIGHTS))
+        taken = 0
+        for last in range(10):
+            check = 11 - (base_sum + 2 * last) % 11
+            if check == 10 or taken == 9:
+                continue
+            taken += 1
+            if skip:
+                skip -= 1
+                continue
+            yield f"{base}{last}{0 if check == 11 else check}"
+        block += 1
 
 
 def derive_seed(*parts: object) -> int:

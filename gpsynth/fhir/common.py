@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..records import Address
 from . import constants as c
 
 
+@lru_cache(maxsize=64)
 def meta(resource_type: str, last_updated: str, version_id: str = "1") -> dict:
+    """Shared between resources (orjson serialises shared objects fine): never mutate the result."""
     return {"versionId": version_id, "lastUpdated": last_updated, "profile": [c.PROFILE[resource_type]]}
 
 
@@ -14,7 +18,9 @@ def reference(resource_type: str, resource_id: str) -> dict:
     return {"reference": f"{resource_type}/{resource_id}"}
 
 
+@lru_cache(maxsize=16384)
 def address(value: Address, use: str) -> dict:
+    """Shared between resources like meta: pooled addresses recur, so each is rendered once."""
     return {"use": use, "type": "physical", "line": list(value.lines), "city": value.city,
             "district": value.district, "postalCode": value.postcode, "country": "GBR"}
 
@@ -40,6 +46,7 @@ def organisation_type(org_type: str) -> list[dict]:
     return [{"coding": [coding(c.CS_ORGANISATION_TYPE, org_type, c.ORGANISATION_TYPES[org_type])]}]
 
 
+@lru_cache(maxsize=1)
 def english_communication() -> dict:
     return {"url": c.EXT_NHS_COMMUNICATION, "extension": [
         {"url": "language", "valueCodeableConcept": {"coding": [coding(c.CS_HUMAN_LANGUAGE, "en", "English")]}},

@@ -24,7 +24,7 @@ def registration_details(patient: Patient) -> dict:
 def render(patient: Patient, last_updated: str) -> dict:
     resource_meta = meta("Patient", last_updated)
     if patient.state == "sensitive":
-        resource_meta["security"] = SENSITIVE
+        resource_meta = {**resource_meta, "security": SENSITIVE}
     verification = coding(c.CS_NHS_NUMBER_VERIFICATION, patient.verification_status,
                           c.NHS_NUMBER_VERIFICATION[patient.verification_status])
     name = {"use": "official", "family": patient.family, "given": [patient.given]}

@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 from itertools import accumulate
 
 from ..calendar import london_instant
-from ..identifiers import nhs_number
+from ..identifiers import nhs_numbers
 from ..plan import PracticePlan
 from ..records import Location, Patient, Practitioner
 from ..scenario import PATIENT_STATES, Scenario
@@ -38,8 +38,10 @@ def practice_patients(rng: random.Random, pools: Pools, scenario: Scenario, prac
     status_cum = tuple(accumulate(status_weights))
     doctors = [p for p in clinicians if p.prefix == "Dr"] or clinicians
     states = [f.state for f in fixed] + special_states(scenario, practice.list_size - len(fixed))
+    numbers = nhs_numbers(scenario.nhs_number_range, practice.first_patient_number)
     patients = []
     for n, state in enumerate(states):
+        generated_number = next(numbers)
         pinned = fixed[n] if n < len(fixed) else None
         gender = pinned.gender if pinned and pinned.gender else ("female" if rng.random() < scenario.female_share else "male")
         born = date.fromisoformat(pinned.birth_date) if pinned and pinned.birth_date else birth_date(rng, scenario, as_of, band_cum)
@@ -57,7 +59,7 @@ def practice_patients(rng: random.Random, pools: Pools, scenario: Scenario, prac
         mobile = rng.random() < 0.7
         patients.append(Patient(
             id=(pinned.id if pinned and pinned.id else f"{practice.ods_code}-P{n + 1}"),
-            nhs_number=(pinned.nhs_number if pinned else nhs_number(scenario.nhs_number_range, practice.first_patient_number + n)),
+            nhs_number=(pinned.nhs_number if pinned else generated_number),
             verification_status=("01" if pinned else rng.choices(status_codes, cum_weights=status_cum)[0]),
             family=(pinned.family if pinned and pinned.family else pools.family_name(rng)),
             given=(pinned.given if pinned and pinned.given else pools.given_name(rng, gender)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from ..plan import PracticePlan
-from ..records import Address, Organization, Location
+from ..records import Address, Location, Organization
 from ..scenario import Consumer, Scenario
 from .pools import Pools
 
@@ -13,12 +13,7 @@ PRACTICE_NAME_PATTERNS = ("{town} Surgery", "{town} Medical Centre", "{street} H
 
 
 def address(rng: random.Random, pools: Pools) -> Address:
-    return Address(
-        lines=tuple(rng.choice(pools.streets).split("\n")),
-        city=rng.choice(pools.towns),
-        district=rng.choice(pools.districts),
-        postcode=rng.choice(pools.postcodes),
-    )
+    return rng.choice(pools.addresses)
 
 
 def practice_organization(rng: random.Random, pools: Pools, practice: PracticePlan) -> Organization:

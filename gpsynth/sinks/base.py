@@ -21,6 +21,8 @@ class DatasetInfo:
 
 
 class Sink(Protocol):
+    needs_records: bool  # False when the rendered JSON is all the sink reads
+
     def write(self, shard: Shard, rendered: dict[str, list[bytes]]) -> None:
         """Add one shard: its records and their rendered JSON, by resource type."""
 

@@ -37,6 +37,8 @@ def transaction_entry(resource_type: str, resource: bytes) -> bytes:
 
 
 class JsonBundleSink:
+    needs_records = False
+
     def __init__(self, root: Path, info: DatasetInfo, kind: str = "collection", bundle_size: int = DEFAULT_BUNDLE_SIZE):
         self.folder = sink_folder(root, "json")
         self.info, self.kind, self.bundle_size = info, kind, bundle_size

@@ -15,6 +15,8 @@ DEFAULT_MAX_FILE_BYTES = 1 << 30
 
 
 class NdjsonSink:
+    needs_records = False
+
     def __init__(self, root: Path, info: DatasetInfo, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES):
         self.folder = sink_folder(root, "ndjson")
         self.info, self.max_file_bytes = info, max_file_bytes
