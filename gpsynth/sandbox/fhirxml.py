@@ -6,6 +6,9 @@ the canonical element order; the FHIR XML rules do the rest: primitives are `<x 
 `contained`, `Bundle.entry.resource` or `Parameters.parameter.resource` are wrapped in an element named
 after their type, and `Narrative.div` is embedded XHTML. Strings pass through untouched, so date-time
 offsets such as `+00:00` survive a round trip.
+
+Limits: decimals become Python numbers, so `1.50` comes back as `1.5`; XML comments are dropped; the
+canonical element order is written but not enforced when reading.
 """
 
 from __future__ import annotations
@@ -26,14 +29,13 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 _BOOLEAN = "boolean"
 _INTEGERS = frozenset({"integer", "positiveInt", "unsignedInt"})
 _DECIMAL = "decimal"
+_TYPED_PRIMITIVES = _INTEGERS | {_BOOLEAN, _DECIMAL}
 _INTEGER_PATTERN = re.compile(r"-?(0|[1-9][0-9]*)")
 _DECIMAL_PATTERN = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _XHTML = "xhtml"
 _RESOURCE = "Resource"
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True, huge_tree=False
-)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True)
 
 
 class FhirXmlError(ValueError):
@@ -123,8 +125,8 @@ def _write_children(parent: etree._Element, spec: _Type, obj: Mapping, path: str
         known.update((name, "_" + name) if element.primitive else (name,))
         where = f"{path}.{name}"
         if element.repeats:
-            values = value if value is not None else [None] * len(extra)
-            extras = extra if extra is not None else [None] * len(values)
+            values = [None] * len(extra) if value is None and isinstance(extra, list) else value
+            extras = [None] * len(values) if extra is None and isinstance(values, list) else extra
             if not isinstance(values, list) or not isinstance(extras, list) or len(values) != len(extras):
                 raise FhirXmlError(f"{where}: a repeating element must be a JSON array")
             for item, item_extra in zip(values, extras):
@@ -136,7 +138,7 @@ def _write_children(parent: etree._Element, spec: _Type, obj: Mapping, path: str
         raise FhirXmlError(f"{path}: unknown element {unknown[0]!r} for {spec.name}")
 
 
-def _write_child(parent, element: _Element, value, extra, path: str) -> None:
+def _write_child(parent: etree._Element, element: _Element, value: object, extra: object, path: str) -> None:
     if element.fhir_type == _XHTML:
         parent.append(_xhtml_element(value, path))
         return
@@ -147,6 +149,8 @@ def _write_child(parent, element: _Element, value, extra, path: str) -> None:
         child.append(_resource_element(value, path + "."))
     elif element.primitive:
         if extra is not None:
+            if not isinstance(extra, Mapping):
+                raise FhirXmlError(f"{path}: the _{element.name} of a primitive must be a JSON object")
             _write_children(child, _type("FHIRPrimitiveExtension"), extra, path)
         if value is not None:
             child.set("value", _text(value))
@@ -156,7 +160,7 @@ def _write_child(parent, element: _Element, value, extra, path: str) -> None:
         _write_children(child, _type(element.fhir_type), value, path)
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float, str)):
@@ -164,7 +168,7 @@ def _text(value) -> str:
     raise FhirXmlError(f"{value!r} is not a FHIR primitive value")
 
 
-def _xhtml_element(value, path: str) -> etree._Element:
+def _xhtml_element(value: object, path: str) -> etree._Element:
     try:
         div = etree.fromstring(value.encode() if isinstance(value, str) else b"", _PARSER)
     except etree.XMLSyntaxError as exc:
@@ -253,14 +257,14 @@ def _read_child(child: etree._Element, element: _Element, path: str) -> tuple[ob
     return (None if raw is None else _primitive(raw, element.fhir_type, path)), extra
 
 
-def _primitive(raw: str, fhir_type: str, path: str):
+def _primitive(raw: str, fhir_type: str, path: str) -> bool | int | float | str:
     if fhir_type == _BOOLEAN and raw in ("true", "false"):
         return raw == "true"
     if fhir_type in _INTEGERS and _INTEGER_PATTERN.fullmatch(raw):
         return int(raw)
     if fhir_type == _DECIMAL and _DECIMAL_PATTERN.fullmatch(raw):
         return int(raw) if _INTEGER_PATTERN.fullmatch(raw) else float(raw)
-    if fhir_type in _INTEGERS or fhir_type in (_BOOLEAN, _DECIMAL):
+    if fhir_type in _TYPED_PRIMITIVES:
         raise FhirXmlError(f"{path}: {raw!r} is not a valid {fhir_type}")
     return raw
 

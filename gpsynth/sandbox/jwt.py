@@ -24,7 +24,7 @@ from gpsynth.sandbox.errors import BAD_REQUEST, INVALID_RESOURCE
 TOKEN_LIFETIME_SECONDS = 300
 FUTURE_IAT_LEEWAY_SECONDS = 600
 DIRECT_CARE = "directcare"
-# The ODS system of the GP Connect 0.x (rc5) releases, still accepted in requesting_organization.
+# The DSTU2-era (rc5) ODS system; the assurance suite expects a requesting_organization using it to pass.
 ODS_ORGANIZATION_RC5 = "http://fhir.nhs.net/Id/ods-organization-code"
 
 JWT_HEADER = {"alg": "none", "typ": "JWT"}
@@ -70,7 +70,8 @@ def decode_bearer_token(authorization: str | None) -> dict:
         raise BAD_REQUEST("The JWT must be unsigned: base64url header '.' base64url payload '.' (empty signature)")
     header = _decode_part(parts[0], "header")
     if header != JWT_HEADER:
-        raise BAD_REQUEST(f"The JWT header must be {{\"alg\":\"none\",\"typ\":\"JWT\"}}, not {orjson.dumps(header).decode()}")
+        expected, sent = orjson.dumps(JWT_HEADER).decode(), orjson.dumps(header).decode()
+        raise BAD_REQUEST(f"The JWT header must be {expected}, not {sent}")
     return _decode_part(parts[1], "payload")
 
 

@@ -1,0 +1,46 @@
+"""What an interaction handler receives (a checked, parsed request) and what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from gpsynth.sandbox.headers import SspHeaders
+from gpsynth.sandbox.interactions import Interaction
+from gpsynth.sandbox.jwt import JwtClaims
+from gpsynth.sandbox.negotiation import Format
+from gpsynth.sandbox.representation import Prefer
+
+
+@dataclass(frozen=True)
+class GpcRequest:
+    """A request that passed the SSP header, interaction, JWT and content checks."""
+
+    interaction: Interaction
+    path_params: Mapping[str, str]
+    query: tuple[tuple[str, str], ...]
+    practice_ods_code: str
+    service_root: str
+    ssp: SspHeaders
+    claims: JwtClaims
+    body: Mapping | None
+    response_format: Format
+    prefer: Prefer
+    if_match: str | None
+    now: float
+
+    def query_values(self, name: str) -> list[str]:
+        """Every value of query parameter `name` (exact, case-sensitive name), in request order."""
+        return [value for key, value in self.query if key == name]
+
+
+@dataclass(frozen=True)
+class GpcResponse:
+    """A handler's answer: the resource to send (None for no body), HTTP status and extra headers."""
+
+    resource: Mapping | None
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[GpcRequest], Awaitable[GpcResponse]]
