@@ -46,12 +46,12 @@ def pools() -> Pools:
     fake = Faker("en_GB")
     fake.seed_instance(POOL_SEED)
     families = tuple(Names.last_names)
-    streets = tuple(fake.street_address() for _ in range(POOL_SIZE))
+    streets = tuple(fake.street_address() for _ in range(POOL_SIZE // 4))
     towns = tuple(fake.city() for _ in range(POOL_SIZE // 8))
     districts = tuple(fake.county() for _ in range(POOL_SIZE // 40))
+    pick = random.Random(POOL_SEED).choice
     addresses = tuple(
-        Address(tuple(fake.random_element(streets).split("\n")), fake.random_element(towns),
-                fake.random_element(districts), fake.postcode())
+        Address(tuple(pick(streets).split("\n")), pick(towns), pick(districts), fake.postcode())
         for _ in range(POOL_SIZE))
     return Pools(
         family_names=families,

@@ -20,8 +20,8 @@ from .patients import practice_patients
 
 
 def id_counter(prefix: str):
-    numbers = count(1)
-    return lambda: f"{prefix}{next(numbers)}"
+    """prefix1, prefix2, ...: ids stable for a given plan, whatever process generates the shard."""
+    return map(f"{prefix}{{}}".format, count(1)).__next__
 
 
 def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from itertools import accumulate
 
 from ..calendar import bank_holiday_name, london_offset
@@ -54,8 +54,8 @@ def schedule_slots(rng: random.Random, scenario: Scenario, schedule: Schedule, g
     """
     channels, channel_weights = zip(*group.channels)
     channel_cum = tuple(accumulate(channel_weights))
-    restriction_cum = tuple(accumulate(r.share for r in scenario.restrictions))
-    bookable_share = scenario.bookable_share
+    restriction_bounds = tuple(zip(accumulate(r.share for r in scenario.restrictions), scenario.restrictions))
+    bookable_share, random_draw, schedule_id = scenario.bookable_share, rng.random, schedule.id
     slots = []
     for day in days:
         if not clinic_open(scenario, group, day):
@@ -63,13 +63,13 @@ def schedule_slots(rng: random.Random, scenario: Scenario, schedule: Schedule, g
         for session_name in group.sessions:
             channel = rng.choices(channels, cum_weights=channel_cum)[0]
             for start, end in slot_times(day, scenario.sessions[session_name], group.slot_minutes):
-                bookable = rng.random() < bookable_share
+                bookable = random_draw() < bookable_share
                 org_types = ods_codes = ()
-                if bookable and restriction_cum:
-                    draw = rng.random()
-                    for restriction, bound in zip(scenario.restrictions, restriction_cum):
+                if bookable and restriction_bounds:
+                    draw = random_draw()
+                    for bound, restriction in restriction_bounds:
                         if draw < bound:
                             org_types, ods_codes = restriction.org_types, restriction.ods_codes
                             break
-                slots.append(Slot(next_id(), schedule.id, start, end, channel, bookable, org_types, ods_codes))
+                slots.append(Slot(next_id(), schedule_id, start, end, channel, bookable, org_types, ods_codes))
     return slots
