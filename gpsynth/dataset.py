@@ -75,16 +75,19 @@ def render_practice(plan: Plan, keep_records: bool, practice: PracticePlan) -> t
     return (shard if keep_records else Shard(practice.ods_code)), rendered
 
 
-def rendered_shards(plan: Plan, workers: int = 1, keep_records: bool = True):
+def rendered_shards(plan: Plan, workers: int = 1, keep_records: bool = True, dask_address: str | None = None):
     """The consumer organisations, then every practice, in plan order."""
     consumers = consumer_shard(plan)
     yield consumers, render_shard(consumers, last_updated_for(plan.as_of))
-    yield from map_in_order(partial(render_practice, plan, keep_records), plan.practices, workers)
+    yield from map_in_order(partial(render_practice, plan, keep_records), plan.practices, workers, dask_address)
 
 
 def generate(scenario: Scenario, seed: int, as_of: date, out: Path, options: OutputOptions = OutputOptions(),
-             workers: int = 1, overwrite: bool = False, on_shard: Callable[[int, int], None] | None = None) -> Summary:
-    """Write the dataset to `out` atomically; `on_shard(done, total)` reports progress."""
+             workers: int = 1, overwrite: bool = False, on_shard: Callable[[int, int], None] | None = None,
+             dask_address: str | None = None) -> Summary:
+    """Write the dataset to `out` atomically; `on_shard(done, total)` reports progress.
+
+    Practices are generated on `workers` local processes, or on the Dask cluster at `dask_address`."""
     started = time.perf_counter()
     plan = make_plan(scenario, seed, as_of)
     summary = Summary()
@@ -92,7 +95,7 @@ def generate(scenario: Scenario, seed: int, as_of: date, out: Path, options: Out
         sinks = make_sinks(folder, dataset_info(plan), options)
         total = len(plan.practices) + 1
         keep_records = any(sink.needs_records for sink in sinks)
-        for shard, rendered in rendered_shards(plan, workers, keep_records):
+        for shard, rendered in rendered_shards(plan, workers, keep_records, dask_address):
             for sink in sinks:
                 sink.write(shard, rendered)
             summary.shards += 1
