@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -79,7 +79,9 @@ def rendered_shards(plan: Plan, workers: int = 1, keep_records: bool = True, das
     """The consumer organisations, then every practice, in plan order."""
     consumers = consumer_shard(plan)
     yield consumers, render_shard(consumers, last_updated_for(plan.as_of))
-    yield from map_in_order(partial(render_practice, plan, keep_records), plan.practices, workers, dask_address)
+    # Each task carries the rules but not the list of every practice, which grows with the dataset.
+    rules = replace(plan, practices=())
+    yield from map_in_order(partial(render_practice, rules, keep_records), plan.practices, workers, dask_address)
 
 
 def generate(scenario: Scenario, seed: int, as_of: date, out: Path, options: OutputOptions = OutputOptions(),

@@ -6,6 +6,7 @@ shards are independent and give the same bytes on one core, many cores or a clus
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import date
@@ -40,24 +41,39 @@ class Plan:
         return tuple(p.ods_code for p in self.practices)
 
 
-def practice_ods_code(scenario: Scenario, index: int) -> str:
-    if index < len(scenario.fixed_practices):
-        return scenario.fixed_practices[index].ods
+def practice_ods_codes(scenario: Scenario) -> list[str]:
+    """Fixed codes first, then each regional prefix numbered in turn, in proportion to its share."""
+    fixed = [practice.ods for practice in scenario.fixed_practices[:scenario.practice_count]]
+    remaining = scenario.practice_count - len(fixed)
+    total = sum(share for _, share in scenario.ods_prefixes)
     width = max(4, len(str(scenario.practice_count)))
-    return f"{scenario.ods_prefix}{index + 1:0{width}d}"
+    codes, allotted = [], 0
+    for n, (prefix, share) in enumerate(scenario.ods_prefixes):
+        count = remaining - allotted if n == len(scenario.ods_prefixes) - 1 else round(remaining * share / total)
+        count = min(count, remaining - allotted)
+        codes += [f"{prefix}{k + 1:0{width}d}" for k in range(count)]
+        allotted += count
+    return fixed + codes
+
+
+def list_size(rng: random.Random, mean: int, sd: int) -> int:
+    """A practice's list size: log-normal with this mean and spread, skewed to the right like England's."""
+    if not sd:
+        return mean
+    sigma2 = math.log(1 + (sd / mean) ** 2)
+    return round(rng.lognormvariate(math.log(mean) - sigma2 / 2, math.sqrt(sigma2)))
 
 
 def make_plan(scenario: Scenario, seed: int, as_of: date) -> Plan:
     sizes = random.Random(derive_seed(seed, "list-sizes"))
     practices, next_patient = [], 0
-    for index in range(scenario.practice_count):
+    for index, ods in enumerate(practice_ods_codes(scenario)):
         fixed = scenario.fixed_practices[index] if index < len(scenario.fixed_practices) else None
-        wanted = round(sizes.gauss(scenario.list_size_mean, scenario.list_size_sd)) if scenario.list_size_sd else scenario.list_size_mean
+        wanted = list_size(sizes, scenario.list_size_mean, scenario.list_size_sd)
         floor = max(MIN_LIST_SIZE, len(fixed.patients) if fixed else 0) + sum(scenario.special.values())
-        list_size = max(wanted, floor)
-        ods = practice_ods_code(scenario, index)
-        practices.append(PracticePlan(index, ods, derive_seed(seed, "practice", ods), list_size, next_patient, fixed))
-        next_patient += list_size
+        size = max(wanted, floor)
+        practices.append(PracticePlan(index, ods, derive_seed(seed, "practice", ods), size, next_patient, fixed))
+        next_patient += size
     capacity = nhs_number_capacity(scenario.nhs_number_range)
     if next_patient > capacity:
         raise ScenarioError(

@@ -188,7 +188,7 @@ class Scenario:
     list_size_mean: int
     list_size_sd: int
     branch_sites: int
-    ods_prefix: str
+    ods_prefixes: tuple[tuple[str, float], ...]   # regional prefixes with their share of practices
     fixed_practices: tuple[FixedPractice, ...]
     consumers: tuple[Consumer, ...]
     sessions: dict
@@ -474,10 +474,18 @@ class _Reader:
         if isinstance(list_size, int):
             list_size = {"mean": list_size, "sd": 0}
         list_size = self.known_keys(list_size, ("mean", "sd"), "practices.list_size")
-        prefix = self.text(practices["ods_prefix"], "practices.ods_prefix")
-        if not ODS_CODE.match(prefix) or len(prefix) > 5 or REAL_PRACTICE_CODE.match(prefix + "00001"):
-            self.fail("practices.ods_prefix", f"{prefix!r} must be 1-5 upper-case letters/digits that cannot "
-                                              "form a real practice code (one letter then five digits); e.g. GPS")
+        raw_prefixes = practices["ods_prefix"]
+        if isinstance(raw_prefixes, str):
+            raw_prefixes = {raw_prefixes: 1.0}
+        prefixes = []
+        for prefix, share in self.mapping(raw_prefixes, "practices.ods_prefix").items():
+            key = f"practices.ods_prefix.{prefix}"
+            if not isinstance(prefix, str) or not ODS_CODE.match(prefix) or len(prefix) > 5 or REAL_PRACTICE_CODE.match(prefix + "00001"):
+                self.fail(key, f"{prefix!r} must be 1-5 upper-case letters/digits that cannot form a real practice code "
+                               "(one letter then five digits), e.g. GPS")
+            prefixes.append((prefix, self.share(share, key)))
+        if not prefixes or sum(w for _, w in prefixes) <= 0:
+            self.fail("practices.ods_prefix", "needs a prefix, or a mapping of regional prefixes to shares")
         sessions = {str(name): self.session(str(name), raw) for name, raw in self.mapping(m["sessions"], "sessions").items()}
         calendar = self.known_keys(m["calendar"], tuple(DEFAULTS["calendar"]), "calendar")
         working_days = self.weekdays(calendar["working_days"], "calendar.working_days")
@@ -528,7 +536,7 @@ class _Reader:
             list_size_mean=self.integer(list_size.get("mean"), "practices.list_size.mean"),
             list_size_sd=self.integer(list_size.get("sd", 0), "practices.list_size.sd", minimum=0),
             branch_sites=self.integer(practices["branch_sites"], "practices.branch_sites", minimum=0),
-            ods_prefix=prefix,
+            ods_prefixes=tuple(prefixes),
             fixed_practices=tuple(self.fixed_practice(i, raw) for i, raw in enumerate(self.listing(practices["fixed"], "practices.fixed"))),
             consumers=tuple(consumers),
             sessions=sessions,
