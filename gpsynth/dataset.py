@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from . import __version__
 from .errors import GpsynthError
@@ -86,15 +86,16 @@ def rendered_shards(plan: Plan, workers: int = 1, keep_records: bool = True, das
 
 def generate(scenario: Scenario, seed: int, as_of: date, out: Path, options: OutputOptions = OutputOptions(),
              workers: int = 1, overwrite: bool = False, on_shard: Callable[[int, int], None] | None = None,
-             dask_address: str | None = None) -> Summary:
+             dask_address: str | None = None, extra_sinks: Sequence = ()) -> Summary:
     """Write the dataset to `out` atomically; `on_shard(done, total)` reports progress.
 
-    Practices are generated on `workers` local processes, or on the Dask cluster at `dask_address`."""
+    Practices are generated on `workers` local processes, or on the Dask cluster at `dask_address`.
+    `extra_sinks` receive the shards too, beside the sinks of the chosen formats."""
     started = time.perf_counter()
     plan = make_plan(scenario, seed, as_of)
     summary = Summary()
     with atomic_folder(out, overwrite) as folder:
-        sinks = make_sinks(folder, dataset_info(plan), options)
+        sinks = make_sinks(folder, dataset_info(plan), options) + list(extra_sinks)
         total = len(plan.practices) + 1
         keep_records = any(sink.needs_records for sink in sinks)
         for shard, rendered in rendered_shards(plan, workers, keep_records, dask_address):
