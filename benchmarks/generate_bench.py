@@ -169,7 +169,7 @@ def main():
         naive_overall = mix_rate(counts, naive)
         print(f"dataset: pcn rules with {args.practices} practices, {sum(counts.values()):,} resources, as of {AS_OF}")
         print(f"{'type':14}{'gpsynth/s (1 core)':>20}{'naive/s':>12}{'ratio':>8}")
-        for resource_type, count in counts.items():
+        for resource_type in counts:
             print(f"{resource_type:14}{ours[resource_type]:>20,.0f}{naive[resource_type]:>12,.0f}{ours[resource_type] / naive[resource_type]:>8.1f}")
         print(f"naive baseline, whole mix, 1 core:     {naive_overall:>12,.0f} resources/s")
         print(f"gpsynth end to end, 1 worker:          {one_worker:>12,.0f} resources/s  ({one_worker / naive_overall:.1f}x naive)")
