@@ -15,6 +15,9 @@ from rich.table import Table
 from . import __version__
 from .dataset import FORMATS, OutputOptions, default_workers, generate
 from .errors import GpsynthError
+from .load import FHIR_VERSIONS, MODES, LoadOptions, RetryPolicy, load, parse_header, parse_only, plan_load
+from .load.display import plan_table, report_renderables as load_renderables
+from .load.options import DEFAULT_BUNDLE_SIZE, DEFAULT_CHECKPOINT
 from .scenario import load_scenario, preset_names, preset_text
 
 console = Console(stderr=True)
@@ -110,3 +113,52 @@ def scenarios(name):
         return
     for preset in preset_names():
         click.echo(f"{preset:24} {load_scenario(preset).description}")
+
+
+@main.command(name="load", epilog="""\b
+Examples:
+  gpsynth load out/ --server http://localhost:8080/fhir
+  gpsynth load out/ --server https://r4.example.org/fhir --fhir-version R4 --header 'Authorization: Bearer TOKEN' --verify
+  gpsynth load out/ --server http://localhost:8080/fhir --only Slot,Appointment --mode batch --concurrency 8
+  gpsynth load out/ --server http://localhost:8080/fhir --dry-run        the bundles it would send
+  gpsynth load out/ --server http://localhost:8080/fhir --resume         carry on after an interruption
+""")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--server", required=True, metavar="URL", help="The FHIR base URL.")
+@click.option("--mode", type=click.Choice(MODES), default="transaction", show_default=True,
+              help="Bundles of PUTs as one transaction or as a batch, or one PUT per resource.")
+@click.option("--bundle-size", type=click.IntRange(min=1), default=DEFAULT_BUNDLE_SIZE, show_default=True,
+              help="Most resources per Bundle (or per checkpointed group of PUTs).")
+@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Bundles in flight at once.")
+@click.option("--only", metavar="TYPES", help="Comma-separated resource types, e.g. Slot,Appointment. Default: all.")
+@click.option("--fhir-version", type=click.Choice(FHIR_VERSIONS), default="STU3", show_default=True,
+              help="R4 converts the resources for an R4 server and reports each change.")
+@click.option("--keep-profiles", is_flag=True, help="With R4: keep the STU3 GP Connect meta.profile URLs.")
+@click.option("--header", "headers", multiple=True, metavar="'NAME: VALUE'", help="An HTTP header for every request; repeatable.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Seconds to wait for one answer before retrying.")
+@click.option("--retries", type=click.IntRange(min=0), default=6, show_default=True,
+              help="Retries per request on 429, 5xx, timeouts and dropped connections.")
+@click.option("--checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CHECKPOINT, show_default=True,
+              help="Where confirmed bundles are recorded.")
+@click.option("--resume", is_flag=True, help="Skip the bundles the checkpoint has confirmed.")
+@click.option("--dry-run", is_flag=True, help="Print the plan (bundles per type) and send nothing.")
+@click.option("--verify", is_flag=True, help="Afterwards, read back counts per type and a sample of resources by id.")
+@friendly_errors
+def load_command(source, server, mode, bundle_size, concurrency, only, fhir_version, keep_profiles, headers, timeout,
+                 retries, checkpoint, resume, dry_run, verify):
+    """Load a generated dataset SOURCE into a FHIR server, resumably; exit 1 if anything failed."""
+    options = LoadOptions(mode=mode, bundle_size=bundle_size, concurrency=concurrency, only=parse_only(only),
+                          fhir_version=fhir_version, keep_profiles=keep_profiles, headers=tuple(parse_header(h) for h in headers),
+                          retry=RetryPolicy(retries=retries, timeout=timeout), checkpoint=checkpoint, resume=resume, verify=verify)
+    if dry_run:
+        Console().print(plan_table(plan_load(source, server, options)))
+        return
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("loading", total=None)
+        report = load(source, server, options, on_progress=lambda resource_type, done, total: progress.update(
+            task, description=resource_type, completed=done, total=total))
+    Console().print(*load_renderables(report))
+    if not report.ok:
+        sys.exit(1)

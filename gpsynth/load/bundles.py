@@ -1,0 +1,71 @@
+"""Cutting a type's resources into bundles and writing the request bodies.
+
+Every write is `PUT Type/id` with the dataset's own id, so sending a bundle twice leaves the server
+as sending it once: a retry after an unknown outcome, or a resumed load, never duplicates.
+Bundles never mix types, so a type can finish before the types that reference it start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import orjson
+
+from ..errors import GpsynthError
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Up to bundle-size resources of one type; `index` counts the type's chunks from 0."""
+
+    resource_type: str
+    index: int
+    resources: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One resource ready to send: its type, id and JSON body."""
+
+    resource_type: str
+    id: str
+    body: bytes
+
+    @property
+    def url(self) -> str:
+        return f"{self.resource_type}/{self.id}"
+
+
+def chunks(resources: Iterator[bytes], resource_type: str, size: int) -> Iterator[Chunk]:
+    batch: list[bytes] = []
+    index = 0
+    for resource in resources:
+        batch.append(resource)
+        if len(batch) == size:
+            yield Chunk(resource_type, index, tuple(batch))
+            batch, index = [], index + 1
+    if batch:
+        yield Chunk(resource_type, index, tuple(batch))
+
+
+def entries(chunk: Chunk, source: str, convert: Callable[[dict], dict] | None = None) -> tuple[Entry, ...]:
+    """Parse and check each resource of `chunk`; re-serialise only those that `convert` rewrites."""
+    out = []
+    for position, raw in enumerate(chunk.resources):
+        where = f"{source}: {chunk.resource_type} bundle {chunk.index + 1}, resource {position + 1}"
+        try:
+            resource = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise GpsynthError(f"{where}: not valid JSON ({exc})")
+        if not isinstance(resource, dict) or resource.get("resourceType") != chunk.resource_type or not resource.get("id"):
+            raise GpsynthError(f"{where}: expected a {chunk.resource_type} with an id")
+        body = orjson.dumps(convert(resource)) if convert else raw
+        out.append(Entry(chunk.resource_type, resource["id"], body))
+    return tuple(out)
+
+
+def bundle_body(bundle_type: str, items: tuple[Entry, ...]) -> bytes:
+    """A `transaction` or `batch` Bundle of PUTs, assembled from the entries' bytes."""
+    parts = [b'{"resource":' + e.body + b',"request":{"method":"PUT","url":"' + e.url.encode() + b'"}}' for e in items]
+    return b'{"resourceType":"Bundle","type":"' + bundle_type.encode() + b'","entry":[' + b",".join(parts) + b"]}"

