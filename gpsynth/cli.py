@@ -19,6 +19,7 @@ from .load import FHIR_VERSIONS, MODES, LoadOptions, RetryPolicy, load, parse_he
 from .load.display import plan_table, report_renderables as load_renderables
 from .load.options import DEFAULT_BUNDLE_SIZE, DEFAULT_CHECKPOINT
 from .scenario import load_scenario, preset_names, preset_text
+from .validate import report_renderables, validate_folder
 
 console = Console(stderr=True)
 
@@ -95,6 +96,25 @@ def generate_command(scenario_name, seed, as_of, formats, bundle_kind, bundle_si
         table.add_row(resource_type, f"{n:,}", f"{n / max(summary.seconds, 1e-9):,.0f}")
     table.add_row("total", f"{sum(summary.counts.values()):,}", f"{sum(summary.counts.values()) / max(summary.seconds, 1e-9):,.0f}")
     console.print(table)
+
+
+@main.command(epilog="""\b
+Examples:
+  gpsynth validate out/                  check every resource of out/ (ndjson/ and json/)
+  gpsynth validate --sample 5000 big/    models on 5,000 resources per type, invariants on all
+  gpsynth validate --show 500 out/       list up to 500 problems
+""")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Check at most N resources of each type against the STU3 models. Invariants always cover all. Default: all.")
+@click.option("--show", type=click.IntRange(min=0), default=50, show_default=True, metavar="COUNT", help="Most problems to list.")
+@friendly_errors
+def validate(folder, sample, show):
+    """Check a generated FOLDER against the FHIR STU3 models and gpsynth's invariants; exit 1 on problems."""
+    report = validate_folder(folder, sample)
+    Console().print(*report_renderables(report, show))
+    if report.problems:
+        sys.exit(1)
 
 
 @main.command(epilog="""\b
