@@ -1,4 +1,9 @@
-"""Atomic output folders: write beside the target, rename into place only when complete."""
+"""Output folders that appear whole or not at all: a local folder, or any fsspec URL.
+
+A local folder is written beside its target and renamed into place when complete. A URL
+(s3://, gs://, abfs://, memory://, ... with the matching fsspec driver installed) is staged in a
+local temporary folder, uploaded beside the target and moved into place when complete.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,45 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import GpsynthError
+
+
+def is_url(target: str | Path) -> bool:
+    return "://" in str(target)
+
+
+@contextmanager
+def output_folder(target: str | Path, overwrite: bool = False):
+    """Yield a local folder whose content becomes `target` if the block succeeds."""
+    if not is_url(target):
+        with atomic_folder(Path(target), overwrite) as folder:
+            yield folder
+        return
+    fs, path = remote_target(str(target), overwrite)
+    with tempfile.TemporaryDirectory(prefix="gpsynth-") as staging:
+        yield Path(staging)
+        upload(fs, Path(staging), path)
+
+
+def remote_target(url: str, overwrite: bool):
+    try:
+        from fsspec.core import url_to_fs
+
+        fs, path = url_to_fs(url)
+    except (ImportError, ValueError) as exc:
+        raise GpsynthError(f"{url}: cannot write there ({exc}); install the fsspec driver for this URL") from None
+    if fs.exists(path) and fs.ls(path) and not overwrite:
+        raise GpsynthError(f"{url}: the output folder exists and is not empty; choose another --out or pass --overwrite")
+    return fs, path
+
+
+def upload(fs, staging: Path, path: str) -> None:
+    partial = f"{path.rstrip('/')}.partial"
+    if fs.exists(partial):
+        fs.rm(partial, recursive=True)
+    fs.put(f"{staging}/", partial, recursive=True)
+    if fs.exists(path):
+        fs.rm(path, recursive=True)
+    fs.mv(partial, path, recursive=True)
 
 
 @contextmanager
