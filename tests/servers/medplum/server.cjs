@@ -7,6 +7,7 @@
 //   PORT=0 node server.cjs     prints {"listening": "http://127.0.0.1:<port>"} once it answers
 //
 // The FHIR base is the root; /fhir/R4/ is accepted as well, to exercise clients with a base path.
+// POST /$reset empties the server, so tests can share one process.
 
 'use strict';
 
@@ -50,6 +51,10 @@ async function handle(req, text) {
   }
   const url = new URL(req.url, 'http://localhost');
   const path = url.pathname.replace(/^\/(fhir\/R4\/?)?/, '');
+  if (req.method === 'POST' && path === '$reset') {
+    repo.clear();
+    return [200, core.allOk];
+  }
   const [outcome, resource] = await router.handleRequest(
     { method: req.method, url: path + url.search, body, params: {}, query: {}, headers: req.headers, config },
     repo

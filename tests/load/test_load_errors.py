@@ -1,0 +1,80 @@
+"""Mistakes a user can make with `gpsynth load`: one clear line and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import socket
+
+from click.testing import CliRunner
+
+from gpsynth.cli import main
+
+
+def run(*args: str):
+    result = CliRunner().invoke(main, ["load", *map(str, args)])
+    assert "Traceback" not in result.output
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_server(small, tmp_path):
+    port = free_port()
+    result = run(small, "--server", f"http://127.0.0.1:{port}/fhir", "--checkpoint", tmp_path / "cp.json")
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: cannot reach the FHIR server at http://127.0.0.1:{port}/fhir: connection failed")
+    assert "is --server right?" in result.output
+    assert not (tmp_path / "cp.json").exists(), "nothing is checkpointed before the server answers"
+
+
+def test_bad_header_syntax(small):
+    result = run(small, "--server", "http://127.0.0.1:1", "--header", "Authorization Bearer abc")
+    assert result.exit_code == 2
+    assert result.output == ("error: --header 'Authorization Bearer abc': expected 'Name: value', "
+                             "e.g. 'Authorization: Bearer TOKEN'\n")
+
+
+def test_bad_server_url_and_types(small):
+    result = run(small, "--server", "localhost:8080")
+    assert result.exit_code == 2 and "expected an http(s) FHIR base URL" in result.output
+    result = run(small, "--server", "http://127.0.0.1:1", "--only", "Slot,Bogus")
+    assert result.exit_code == 2
+    assert "allowed resource types are Organization, Location, Practitioner, Schedule, Slot, Patient, Appointment" in result.output
+
+
+def test_source_not_a_gpsynth_output(tmp_path):
+    (tmp_path / "notes.json").write_text('{"hello": "world"}')
+    result = run(tmp_path, "--server", "http://127.0.0.1:1")
+    assert result.exit_code == 2
+    assert result.output == (f"error: SOURCE {tmp_path}: not a gpsynth output; expected a gpsynth output folder "
+                             "(ndjson/manifest.json or json/*.json Bundles from `gpsynth generate`)\n")
+    result = run(tmp_path / "missing", "--server", "http://127.0.0.1:1")
+    assert result.exit_code == 2 and "no such file or folder" in result.output
+
+
+def test_resume_checks_the_checkpoint_belongs_to_this_load(small, small_seed2, medplum, tmp_path):
+    checkpoint = tmp_path / "cp.json"
+    first = run(small, "--server", medplum.base, "--only", "Organization", "--checkpoint", checkpoint)
+    assert first.exit_code == 0, first.output
+
+    other_source = run(small_seed2, "--server", medplum.base, "--only", "Organization", "--checkpoint", checkpoint, "--resume")
+    assert other_source.exit_code == 2
+    assert f"error: --resume: {checkpoint} is for a different source: {small}/ndjson (NDJSON), not {small_seed2}/ndjson" \
+        in other_source.output
+
+    other_options = run(small, "--server", medplum.base, "--only", "Organization", "--bundle-size", "7",
+                        "--checkpoint", checkpoint, "--resume")
+    assert other_options.exit_code == 2
+    assert "was written with --bundle-size 500 --fhir-version STU3 --only Organization, not --bundle-size 7" in other_options.output
+
+    other_server = run(small, "--server", medplum.base + "/fhir/R4", "--only", "Organization", "--checkpoint", checkpoint, "--resume")
+    assert other_server.exit_code == 2 and f"is for server {medplum.base}, not {medplum.base}/fhir/R4" in other_server.output
+
+    missing = run(small, "--server", medplum.base, "--checkpoint", tmp_path / "none.json", "--resume")
+    assert missing.exit_code == 2 and f"--resume: no checkpoint at {tmp_path / 'none.json'}" in missing.output
+
+    same = run(small, "--server", medplum.base, "--only", "Organization", "--checkpoint", checkpoint, "--resume")
+    assert same.exit_code == 0, same.output

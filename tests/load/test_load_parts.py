@@ -1,0 +1,173 @@
+"""The loader's parts on their own: sources, bundles, R4 conversion, outcomes, retries and the checkpoint."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import orjson
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+
+from gpsynth.errors import GpsynthError
+from gpsynth.fhir.constants import EXT_CANCELLATION_REASON, RESOURCE_TYPES
+from gpsynth.load import LoadOptions, RetryPolicy, parse_header, plan_load
+from gpsynth.load.bundles import bundle_body, chunks, entries
+from gpsynth.load.checkpoint import Checkpoint, LoadIdentity
+from gpsynth.load.client import MAX_RETRY_AFTER, Reply, backoff, retry_after_seconds
+from gpsynth.load.outcome import bundle_outcomes, single_outcome
+from gpsynth.load.r4 import to_r4
+from gpsynth.load.source import open_source
+from load_support import dataset
+
+STU3 = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Appointment-1"
+
+
+def test_ndjson_and_json_sources_hold_the_same_resources(small):
+    ndjson, bundles = open_source(small), open_source(small / "json")
+    assert ndjson.counts() == bundles.counts() == {t: len(r) for t, r in dataset(small).items()}
+    assert list(ndjson.counts()) == list(RESOURCE_TYPES)
+    for resource_type in RESOURCE_TYPES:
+        by_id = [{r["id"]: r for r in map(orjson.loads, s.resources(resource_type))} for s in (ndjson, bundles)]
+        assert by_id[0] == by_id[1]
+    assert open_source(small / "ndjson").fingerprint == ndjson.fingerprint != bundles.fingerprint
+
+
+def test_bundles_are_puts_of_one_type_with_the_datasets_ids(small):
+    source = open_source(small)
+    cut = list(chunks(source.resources("Slot"), "Slot", 100))
+    assert [c.index for c in cut] == list(range(len(cut)))
+    assert sum(len(c.resources) for c in cut) == source.counts()["Slot"] and all(len(c.resources) == 100 for c in cut[:-1])
+    body = orjson.loads(bundle_body("batch", entries(cut[0], "test")))
+    assert body["type"] == "batch" and len(body["entry"]) == 100
+    first = body["entry"][0]
+    assert first["request"] == {"method": "PUT", "url": f"Slot/{first['resource']['id']}"}
+
+
+def test_a_broken_resource_is_named_by_type_bundle_and_position(small):
+    chunk = next(chunks(iter([b'{"resourceType":"Slot","id":"a"}', b'{"resourceType":"Slot"}']), "Slot", 10))
+    with pytest.raises(GpsynthError, match=r"^out: Slot bundle 1, resource 2: expected a Slot with an id$"):
+        entries(chunk, "out")
+
+
+def test_plan_counts_bundles_per_type(small, tmp_path):
+    plan = plan_load(small, "http://fhir.example/R4", LoadOptions(bundle_size=100, only=("Appointment", "Slot"),
+                                                                  checkpoint=tmp_path / "cp.json"))
+    counts = open_source(small).counts()
+    assert [(t.resource_type, t.resources, t.bundles) for t in plan.types] == [
+        ("Slot", counts["Slot"], -(-counts["Slot"] // 100)), ("Appointment", counts["Appointment"], -(-counts["Appointment"] // 100))]
+    assert not (tmp_path / "cp.json").exists()
+
+
+def test_every_resource_converted_to_r4_is_valid_r4(small):
+    changes = Counter()
+    for resource_type, resources in dataset(small).items():
+        model = get_fhir_model_class(resource_type)
+        for resource in resources.values():
+            model.model_validate(to_r4(resource, changes))
+    assert changes["Location.meta.profile: STU3 GP Connect profile dropped"] == len(dataset(small)["Location"])
+
+
+def test_r4_renames_stu3_appointment_elements_and_keeps_what_r4_has():
+    appointment = {
+        "resourceType": "Appointment", "id": "a1", "status": "cancelled",
+        "meta": {"profile": [STU3, "http://example.org/fhir/StructureDefinition/local"]},
+        "extension": [{"url": EXT_CANCELLATION_REASON, "valueString": "Patient request"}],
+        "serviceCategory": {"text": "General practice"},
+        "reason": [{"text": "Cough"}], "indication": [{"reference": "Condition/c1"}],
+        "incomingReferral": [{"reference": "ReferralRequest/r1"}],
+        "participant": [{"actor": {"reference": "Patient/p1"}, "status": "accepted"}],
+    }
+    changes = Counter()
+    r4 = to_r4(appointment, changes)
+    assert r4 == {
+        "resourceType": "Appointment", "id": "a1", "status": "cancelled",
+        "meta": {"profile": ["http://example.org/fhir/StructureDefinition/local"]},
+        "serviceCategory": [{"text": "General practice"}],
+        "reasonCode": [{"text": "Cough"}], "reasonReference": [{"reference": "Condition/c1"}],
+        "basedOn": [{"reference": "ServiceRequest/r1"}],
+        "cancelationReason": {"text": "Patient request"},
+        "participant": [{"actor": {"reference": "Patient/p1"}, "status": "accepted"}],
+    }
+    assert sum(changes.values()) == 6
+    get_fhir_model_class("Appointment").model_validate(r4)
+
+
+def test_r4_lists_location_type_drops_patient_animal_and_can_keep_profiles():
+    changes = Counter()
+    location = to_r4({"resourceType": "Location", "id": "l", "meta": {"profile": [STU3]}, "type": {"text": "Surgery"}},
+                     changes, keep_profiles=True)
+    assert location == {"resourceType": "Location", "id": "l", "meta": {"profile": [STU3]}, "type": [{"text": "Surgery"}]}
+    patient = to_r4({"resourceType": "Patient", "id": "p", "meta": {"profile": [STU3]}, "animal": {"species": {"text": "dog"}}}, changes)
+    assert patient == {"resourceType": "Patient", "id": "p"}
+    assert changes == {"Location.type: one CodeableConcept → a list": 1, "Patient.animal: not in R4, dropped": 1,
+                       "Patient.meta.profile: STU3 GP Connect profile dropped": 1}
+
+
+def test_entry_outcomes_from_a_batch_response_and_a_refused_transaction():
+    response = {"resourceType": "Bundle", "type": "batch-response", "entry": [
+        {"response": {"status": "201 Created"}},
+        {"response": {"status": "200"}},
+        {"response": {"status": "400", "outcome": {"resourceType": "OperationOutcome", "issue": [
+            {"severity": "error", "code": "structure", "details": {"text": "Expected array"}, "expression": ["Slot.x"]}]}}},
+    ]}
+    outcomes = bundle_outcomes(Reply(200, orjson.dumps(response)), 3, "batch")
+    assert [o.status for o in outcomes] == [201, 200, 400] and [o.ok for o in outcomes] == [True, True, False]
+    assert outcomes[2].message == "HTTP 400: error structure: Expected array at Slot.x"
+    refused = bundle_outcomes(Reply(413, b"Request Entity Too Large"), 2, "transaction")
+    assert refused[0] == refused[1] and refused[0].message == "transaction rejected: HTTP 413: Request Entity Too Large"
+    short = bundle_outcomes(Reply(200, orjson.dumps(response)), 4, "batch")
+    assert short[0].status == 0 and "has 3 entries for 4 sent" in short[0].message
+    assert single_outcome(Reply(201, b"")).ok and single_outcome(Reply(422, b"")).message == "HTTP 422: no response body"
+
+
+def test_backoff_is_jittered_capped_and_honours_retry_after():
+    policy, rng = RetryPolicy(base=0.5, cap=4.0), random.Random(1)
+    waits = [backoff(policy, retry, None, rng) for retry in range(1, 9) for _ in range(50)]
+    assert 0 <= min(waits) and max(waits) <= 4.0 and len(set(waits)) > 100
+    assert all(backoff(policy, 1, 7.0, rng) >= 7.0 for _ in range(20))
+    assert backoff(policy, 1, 10_000.0, rng) == MAX_RETRY_AFTER
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+    assert retry_after_seconds("3") == 3.0
+    assert retry_after_seconds(format_datetime(now + timedelta(seconds=90), usegmt=True), now) == 90.0
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+
+
+def test_headers_parse_or_say_what_is_expected():
+    assert parse_header("Authorization: Bearer a:b") == ("Authorization", "Bearer a:b")
+    assert parse_header("X-Api-Key:k") == ("X-Api-Key", "k")
+    for bad in ("Authorization Bearer", ": value", "Name:", "Bad Name: v"):
+        with pytest.raises(GpsynthError, match="expected 'Name: value'"):
+            parse_header(bad)
+
+
+def identity(**changes) -> LoadIdentity:
+    base = dict(source="out/ndjson (NDJSON)", fingerprint="f1", server="http://s", fhir_version="R4", keep_profiles=False,
+                bundle_size=50, types=("Slot", "Appointment"))
+    return LoadIdentity(**{**base, **changes})
+
+
+def test_checkpoint_round_trip_is_atomic_and_checks_identity(tmp_path):
+    path = tmp_path / "cp.json"
+    checkpoint = Checkpoint(path, identity())
+    for index in (0, 1, 2, 5):
+        checkpoint.mark("Slot", index)
+    checkpoint.mark("Appointment", 0)
+    checkpoint.flush()
+    assert [p.name for p in tmp_path.iterdir()] == ["cp.json"], "no temporary file is left beside it"
+    assert orjson.loads(path.read_bytes())["done"] == {"Slot": [[0, 2], [5, 5]], "Appointment": [[0, 0]]}
+    resumed = Checkpoint.resume(path, identity())
+    assert resumed.is_done("Slot", 5) and not resumed.is_done("Slot", 3) and resumed.is_done("Appointment", 0)
+
+    with pytest.raises(GpsynthError, match="is for a different source"):
+        Checkpoint.resume(path, identity(fingerprint="f2", source="other/ndjson (NDJSON)"))
+    with pytest.raises(GpsynthError, match="is for server http://s, not http://t"):
+        Checkpoint.resume(path, identity(server="http://t"))
+    with pytest.raises(GpsynthError, match="written with --bundle-size 50 --fhir-version R4 --only Slot,Appointment, "
+                                           "not --bundle-size 50 --fhir-version STU3"):
+        Checkpoint.resume(path, identity(fhir_version="STU3"))
+    path.write_text("{not json")
+    with pytest.raises(GpsynthError, match="not a gpsynth load checkpoint"):
+        Checkpoint.resume(path, identity())
