@@ -360,7 +360,8 @@ class _Reader:
             self.fail(key, "needs a start and an end (HH:MM)")
         start, end = self.clock(raw["start"], f"{key}.start"), self.clock(raw["end"], f"{key}.end")
         if end <= start:
-            self.fail(f"{key}.end", f"the session ends ({end:%H:%M}) before it starts ({start:%H:%M})")
+            self.fail(f"{key}.end", f"the session ends ({end:%H:%M}) before it starts ({start:%H:%M}); "
+                                    "the end must be a later time on the same day")
         breaks = []
         for i, pause in enumerate(self.listing(raw.get("breaks", []), f"{key}.breaks")):
             bkey = f"{key}.breaks[{i}]"
@@ -405,8 +406,9 @@ class _Reader:
         for begin, finish in zip(edges[::2], edges[1::2]):
             length = (finish.hour * 60 + finish.minute) - (begin.hour * 60 + begin.minute)
             if length % minutes:
+                allowed = ", ".join(str(m) for m in range(5, length + 1, 5) if length % m == 0)
                 self.fail(key, f"{minutes}-minute slots do not divide session {session.name!r} "
-                               f"({begin:%H:%M}-{finish:%H:%M} is {length} minutes)")
+                               f"({begin:%H:%M}-{finish:%H:%M} is {length} minutes); lengths that do: {allowed}")
 
     def fixed_practice(self, i: int, raw) -> FixedPractice:
         key = f"practices.fixed[{i}]"

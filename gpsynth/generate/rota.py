@@ -33,7 +33,8 @@ class SlotTimes:
             while at + step <= stop:
                 start, end = at.time(), (at + step).time()
                 start_offset, end_offset = london_offset(day, start), london_offset(day, end)
-                if start_offset and end_offset:  # skip wall times the spring clock change removes
+                # Skip wall times the spring change removes, and slots a change would stretch or shrink.
+                if start_offset and start_offset == end_offset:
                     yield (f"{prefix}{start.isoformat('seconds')}{start_offset}",
                            f"{prefix}{end.isoformat('seconds')}{end_offset}")
                 at += step
