@@ -22,7 +22,7 @@ def plan_table(plan: LoadPlan) -> Table:
 def report_renderables(report: LoadReport, show: int = 20) -> list:
     """The tallies per type, then R4 changes, retries, failures and verification when there are any."""
     table = Table(title=f"{report.source} → {report.server}  ({report.mode}, FHIR {report.fhir_version})")
-    for column in ("resource", "in source", "already loaded", "sent", "created", "updated", "failed"):
+    for column in ("resource", "in source", "skipped", "sent", "created", "updated", "failed"):
         table.add_column(column, justify="left" if column == "resource" else "right")
     for t in report.types:
         table.add_row(t.resource_type, f"{t.resources:,}", f"{t.skipped:,}", f"{t.sent:,}", f"{t.created:,}",

@@ -75,11 +75,14 @@ class NdjsonFolder:
 
     def resources(self, resource_type: str) -> Iterator[bytes]:
         for path in self.files.get(resource_type, ()):
-            with open(path, "rb") as handle:
-                for line in handle:
-                    line = line.strip()
-                    if line:
-                        yield line
+            try:
+                with open(path, "rb") as handle:
+                    for line in handle:
+                        line = line.strip()
+                        if line:
+                            yield line
+            except OSError as exc:
+                raise GpsynthError(f"{path}: cannot read the source file ({exc.strerror or exc})")
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ class JsonBundleFolder:
         for path in self.files:
             try:
                 bundle = orjson.loads(path.read_bytes())
+            except OSError as exc:
+                raise GpsynthError(f"{path}: cannot read the source file ({exc.strerror or exc})")
             except orjson.JSONDecodeError as exc:
                 raise GpsynthError(f"{path}: not valid JSON ({exc})")
             for entry in bundle.get("entry", ()):

@@ -1,0 +1,99 @@
+"""Load speed: a `pcn` dataset sent by `gpsynth load` into FHIR servers, in resources/s.
+
+    python benchmarks/load_bench.py [--practices 5] [--mode batch] [--bundle-size 500] [--concurrency 2]
+
+Targets:
+- the Medplum FHIR router (R4, in memory, every resource validated against the R4 definitions; started
+  from tests/servers/medplum, so run `npm ci --prefix tests/servers/medplum` first), loaded with
+  --fhir-version R4. Medplum caps a transaction at 50 updates, so batch Bundles are the default here.
+- gpsynth's own sandbox (`gpsynth serve`), loaded as STU3 transaction Bundles: see sandbox_base_url().
+
+The default is the full pcn preset (about 137,000 resources); --practices N scales it (same rules).
+Prints, per target: resources sent, seconds, resources/s, retries, failures and the read-back check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from gpsynth.dataset import OutputOptions, generate
+from gpsynth.load import LoadOptions, load
+from gpsynth.scenario import parse_scenario, preset_text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "load"))
+from medplum_server import MedplumServer, ServerUnavailable  # noqa: E402 - the test server's launcher
+
+AS_OF = date(2026, 11, 25)
+SANDBOX_TARGET = 5_000  # resources/s into gpsynth's own sandbox on 2 cores
+
+
+def pcn(practices: int | None):
+    rules = yaml.safe_load(preset_text("pcn"))
+    if practices:
+        rules["practices"]["count"] = practices
+    return parse_scenario(rules, f"pcn with {rules['practices']['count']} practices")
+
+
+def measure(name: str, base_url: str, dataset: Path, options: LoadOptions) -> None:
+    """Load `dataset` into the server at `base_url` and print the figures."""
+    report = load(dataset, base_url, options)
+    checked = all(v.ok and v.found == v.expected for v in report.verification)
+    print(f"{name}: {report.sent:,} resources in {report.seconds:.1f} s = {report.resources_per_second:,.0f} resources/s "
+          f"({report.mode} Bundles of {options.bundle_size}, concurrency {options.concurrency}, FHIR {report.fhir_version}); "
+          f"{report.retries} retries, {report.failed} failed; read back: {'all present' if checked else 'MISMATCH'}")
+
+
+# ---- gpsynth sandbox target --------------------------------------------------------------------------
+# `gpsynth serve` does not accept loads yet: the administration endpoint that stores posted transaction
+# Bundles (issue 5, item 5) is still to be built. When it is, start the sandbox here with seeding switched
+# on and return the base URL a load posts to; measure() then reports the figure against SANDBOX_TARGET.
+def sandbox_base_url() -> str | None:
+    """The base URL of a running gpsynth sandbox that accepts transaction Bundles; None while there is none."""
+    return None
+# -------------------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--practices", type=int, default=None, help="Scale the pcn preset to N practices (default: as is, 5).")
+    parser.add_argument("--mode", default="batch", choices=("transaction", "batch", "individual"))
+    parser.add_argument("--bundle-size", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=2)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="gpsynth-load-bench-") as work:
+        dataset = Path(work) / "pcn"
+        summary = generate(pcn(args.practices), 1, AS_OF, dataset, OutputOptions(formats=("ndjson",)))
+        print(f"dataset: pcn, {summary.counts.total():,} resources "
+              f"({', '.join(f'{t} {n:,}' for t, n in summary.counts.items())})")
+
+        try:
+            medplum = MedplumServer()
+        except ServerUnavailable as exc:
+            print(f"Medplum: not measured: {exc}")
+        else:
+            try:
+                measure("Medplum FHIR router (R4, validating)", medplum.base, dataset,
+                        LoadOptions(mode=args.mode, bundle_size=args.bundle_size, concurrency=args.concurrency,
+                                    fhir_version="R4", checkpoint=Path(work) / "medplum.checkpoint.json", verify=True))
+            finally:
+                medplum.stop()
+
+        sandbox = sandbox_base_url()
+        if sandbox is None:
+            print(f"gpsynth sandbox: not measured: `gpsynth serve` has no endpoint that accepts loads yet "
+                  f"(target: {SANDBOX_TARGET:,} resources/s on 2 cores)")
+        else:
+            measure("gpsynth sandbox (STU3)", sandbox, dataset,
+                    LoadOptions(mode="transaction", bundle_size=args.bundle_size, concurrency=args.concurrency,
+                                checkpoint=Path(work) / "sandbox.checkpoint.json", verify=True))
+
+
+if __name__ == "__main__":
+    main()
