@@ -18,6 +18,7 @@ from .errors import GpsynthError
 from .load import FHIR_VERSIONS, MODES, LoadOptions, RetryPolicy, load, parse_header, parse_only, plan_load
 from .load.display import plan_table, report_renderables as load_renderables
 from .load.options import DEFAULT_BUNDLE_SIZE, DEFAULT_CHECKPOINT
+from .report import write_report
 from .scenario import load_scenario, preset_names, preset_text
 from .validate import report_renderables, validate_folder
 
@@ -244,3 +245,18 @@ def cell_text(value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+@main.command(epilog="""\b
+Examples:
+  gpsynth generate --scenario pcn --format duckdb --out store/ && gpsynth report store/gpsynth.duckdb --out pcn.html
+""")
+@click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"), show_default=True,
+              help="The HTML file to write (replaced whole when complete).")
+@friendly_errors
+def report(store, out):
+    """Write a self-contained HTML report of what a STORE holds: counts, utilisation, fill rate, mix, patients, calendar."""
+    written = write_report(store, out)
+    practices = f"{written.practices} practice" + ("" if written.practices == 1 else "s")
+    console.print(f"{sum(written.counts.values()):,} resources in {practices} → {written.path}")

@@ -1,0 +1,28 @@
+"""The jinja2 environment over gpsynth's templates (templates/ in the source tree, gpsynth.templates when installed)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import jinja2
+
+
+@lru_cache(maxsize=1)
+def template_environment() -> jinja2.Environment:
+    """Templates ending .html.j2 or .jmx.j2 escape their values; the Python and JavaScript ones quote them with filters."""
+    folder = resources.files("gpsynth.templates")
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "jmx.j2"), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["pyrepr"] = repr
+    return environment
+
+
+def render(template_name: str, **values) -> str:
+    return template_environment().get_template(template_name).render(**values)

@@ -1,0 +1,1 @@
+"""Jinja2 templates gpsynth renders: the dataset report and the load-test scripts (installed as gpsynth.templates)."""
