@@ -3,6 +3,8 @@
     python benchmarks/load_bench.py [--practices 5] [--mode batch] [--bundle-size 500] [--concurrency 2]
 
 Targets:
+- a null FHIR endpoint that acknowledges every entry without storing it: the loader's own ceiling
+  (reading, converting, bundling, HTTP and outcome checks), here on the same machine;
 - the Medplum FHIR router (R4, in memory, every resource validated against the R4 definitions; started
   from tests/servers/medplum, so run `npm ci --prefix tests/servers/medplum` first), loaded with
   --fhir-version R4. Medplum caps a transaction at 50 updates, so batch Bundles are the default here.
@@ -15,11 +17,16 @@ Prints, per target: resources sent, seconds, resources/s, retries, failures and 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import socket
 import sys
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 
+import httpx
+import uvicorn
 import yaml
 
 from gpsynth.dataset import OutputOptions, generate
@@ -49,6 +56,40 @@ def measure(name: str, base_url: str, dataset: Path, options: LoadOptions) -> No
           f"{report.retries} retries, {report.failed} failed; read back: {'all present' if checked else 'MISMATCH'}")
 
 
+async def null_fhir_endpoint(scope, receive, send):
+    """ASGI: a Bundle POST is answered `201` for every entry; a GET with an empty searchset."""
+    if scope["type"] != "http":
+        return
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    entries = body.count(b'"request":{"method":"PUT"')
+    answer = (b'{"resourceType":"Bundle","type":"batch-response","entry":['
+              + b",".join([b'{"response":{"status":"201"}}'] * entries) + b"]}")
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/fhir+json")]})
+    await send({"type": "http.response.body", "body": answer})
+
+
+def start_null_endpoint() -> tuple[multiprocessing.Process, str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = multiprocessing.Process(target=uvicorn.run, args=(null_fhir_endpoint,),
+                                      kwargs={"host": "127.0.0.1", "port": port, "log_level": "warning"}, daemon=True)
+    process.start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            httpx.get(base + "/metadata")
+            return process, base
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError("the null FHIR endpoint did not start")
+
+
 # ---- gpsynth sandbox target --------------------------------------------------------------------------
 # `gpsynth serve` does not accept loads yet: the administration endpoint that stores posted transaction
 # Bundles (issue 5, item 5) is still to be built. When it is, start the sandbox here with seeding switched
@@ -72,6 +113,17 @@ def main() -> None:
         summary = generate(pcn(args.practices), 1, AS_OF, dataset, OutputOptions(formats=("ndjson",)))
         print(f"dataset: pcn, {summary.counts.total():,} resources "
               f"({', '.join(f'{t} {n:,}' for t, n in summary.counts.items())})")
+
+        null, base = start_null_endpoint()
+        try:
+            for version in ("STU3", "R4"):
+                report = load(dataset, base, LoadOptions(mode="batch", bundle_size=1000, concurrency=4, fhir_version=version,
+                                                         checkpoint=Path(work) / "null.checkpoint.json"))
+                print(f"loader ceiling, {version}{' (converted)' if version == 'R4' else ''}: {report.sent:,} resources "
+                      f"in {report.seconds:.1f} s = {report.resources_per_second:,.0f} resources/s (null endpoint, "
+                      f"batch Bundles of 1000, concurrency 4)")
+        finally:
+            null.terminate()
 
         try:
             medplum = MedplumServer()

@@ -134,6 +134,7 @@ class _Load:
             finally:
                 if checkpoint:
                     checkpoint.flush()
+            seconds = time.perf_counter() - started
             verification = None
             if options.verify:
                 samples = {t: spread(tally.sample_ids, options.verify_samples) for t, tally in self.tallies.items()}
@@ -141,7 +142,7 @@ class _Load:
             retries = dict(client.retries)
         return LoadReport(self.prepared.source.description, self.prepared.server, options.mode, options.fhir_version,
                           tuple(tally.frozen(t) for t, tally in self.tallies.items()), retries,
-                          time.perf_counter() - started, tuple(self.failures), dict(self.r4_changes), verification,
+                          seconds, tuple(self.failures), dict(self.r4_changes), verification,
                           checkpoint.path if checkpoint else None)
 
     async def _load_type(self, client: FhirClient, resource_type: str) -> None:
@@ -149,18 +150,18 @@ class _Load:
         try:
             async with asyncio.TaskGroup() as group:
                 workers = [group.create_task(self._worker(client, queue)) for _ in range(self.options.concurrency)]
-                await self._produce(resource_type, queue, workers)
+                await self._produce(resource_type, queue, len(workers))
         except BaseExceptionGroup as grouped:
             raise _first_gpsynth_error(grouped) from None
 
-    async def _produce(self, resource_type: str, queue: asyncio.Queue, workers: list[asyncio.Task]) -> None:
+    async def _produce(self, resource_type: str, queue: asyncio.Queue, workers: int) -> None:
         tally, checkpoint = self.tallies[resource_type], self.prepared.checkpoint
         for chunk in chunks(self.prepared.source.resources(resource_type), resource_type, self.options.bundle_size):
             tally.sample_ids.extend(dict.fromkeys(orjson.loads(r)["id"] for r in (chunk.resources[0], chunk.resources[-1])))
-            if checkpoint and self.options.resume and checkpoint.is_done(resource_type, chunk.index):
+            if checkpoint and checkpoint.is_done(resource_type, chunk.index):
                 continue
             await queue.put(chunk)
-        for _ in workers:
+        for _ in range(workers):
             await queue.put(None)
 
     async def _worker(self, client: FhirClient, queue: asyncio.Queue) -> None:

@@ -80,7 +80,7 @@ class LoadReport:
     fhir_version: str
     types: tuple[TypeTally, ...]
     retry_reasons: dict[str, int]  # e.g. {"HTTP 429": 3, "timeout": 1}
-    seconds: float
+    seconds: float                 # sending, without the read-back of --verify
     failures: tuple[Failure, ...]  # the first MAX_FAILURES
     r4_changes: dict[str, int]     # change → resources changed, when --fhir-version R4
     verification: tuple[TypeVerification, ...] | None
