@@ -18,7 +18,6 @@ from .errors import GpsynthError
 from .load import FHIR_VERSIONS, MODES, LoadOptions, RetryPolicy, load, parse_header, parse_only, plan_load
 from .load.display import plan_table, report_renderables as load_renderables
 from .load.options import DEFAULT_BUNDLE_SIZE, DEFAULT_CHECKPOINT
-from .report import write_report
 from .scenario import load_scenario, preset_names, preset_text
 from .validate import report_renderables, validate_folder
 
@@ -195,6 +194,8 @@ Examples:
 @friendly_errors
 def report(store, out):
     """Write a self-contained HTML report of what a STORE holds: counts, utilisation, fill rate, mix, patients, calendar."""
+    from .report import write_report
+
     written = write_report(store, out)
     practices = f"{written.practices} practice" + ("" if written.practices == 1 else "s")
     console.print(f"{sum(written.counts.values()):,} resources in {practices} → {written.path}")
