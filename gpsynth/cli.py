@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from functools import wraps
 from pathlib import Path
 
@@ -11,14 +12,17 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from .dataset import FORMATS, OutputOptions, default_workers, generate
 from .errors import GpsynthError
+from .export import EXPORT_FORMATS, export_store
 from .load import FHIR_VERSIONS, MODES, LoadOptions, RetryPolicy, load, parse_header, parse_only, plan_load
 from .load.display import plan_table, report_renderables as load_renderables
 from .load.options import DEFAULT_BUNDLE_SIZE, DEFAULT_CHECKPOINT
 from .scenario import load_scenario, preset_names, preset_text
+from .store import DEFAULT_STORE_NAME, run_query
 from .validate import report_renderables, validate_folder
 
 console = Console(stderr=True)
@@ -66,6 +70,7 @@ Examples:
   gpsynth generate --out out/
   gpsynth generate --scenario pcn --seed 7 --as-of 2026-03-23 --format json,ndjson --out pcn/
   gpsynth generate --scenario my-rules.yaml --format json --bundle transaction --bundle-size 500 --out tx/
+  gpsynth generate --scenario pcn --format duckdb,parquet --out store/      then: gpsynth sql store/gpsynth.duckdb "..."
 """)
 @click.option("--scenario", "scenario_name", metavar="NAME|FILE", help="A preset name (see `gpsynth scenarios`) or a YAML file. Default: built-in rules.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same scenario, seed and --as-of give byte-identical output.")
@@ -74,7 +79,7 @@ Examples:
 @click.option("--bundle", "bundle_kind", type=click.Choice(["collection", "transaction"]), default="collection", show_default=True,
               help="json format: a collection Bundle per practice, or transaction Bundles of PUTs.")
 @click.option("--bundle-size", type=click.IntRange(min=1), default=1000, show_default=True, help="Most entries per transaction Bundle.")
-@click.option("--max-file-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Split NDJSON files past this size.")
+@click.option("--max-file-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Split NDJSON and Parquet files past this size.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes generating practices in parallel. Default: cores.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder (written atomically).")
 @click.option("--overwrite", is_flag=True, help="Replace the output folder if it already has content.")
@@ -182,6 +187,68 @@ def load_command(source, server, mode, bundle_size, concurrency, only, fhir_vers
     Console().print(*load_renderables(report))
     if not report.ok:
         sys.exit(1)
+
+
+@main.command(name="export", epilog=f"""\b
+Examples:
+  gpsynth export store/{DEFAULT_STORE_NAME} --format ndjson --out ndjson-copy/
+  gpsynth export store/{DEFAULT_STORE_NAME} --format json --bundle transaction --bundle-size 500 --out tx/
+  gpsynth export store/{DEFAULT_STORE_NAME} --format json,ndjson,parquet --out files/
+""")
+@click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "formats", default="ndjson", show_default=True, help=f"Comma-separated: {', '.join(EXPORT_FORMATS)}.")
+@click.option("--bundle", "bundle_kind", type=click.Choice(["collection", "transaction"]), default="collection", show_default=True,
+              help="json format: a collection Bundle per practice, or transaction Bundles of PUTs.")
+@click.option("--bundle-size", type=click.IntRange(min=1), default=1000, show_default=True, help="Most entries per transaction Bundle.")
+@click.option("--max-file-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Split NDJSON and Parquet files past this size.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder (written atomically).")
+@click.option("--overwrite", is_flag=True, help="Replace the output folder if it already has content.")
+@friendly_errors
+def export_command(store, formats, bundle_kind, bundle_size, max_file_mb, out, overwrite):
+    """Write the dataset in a STORE out as files, exactly as `gpsynth generate` would have."""
+    options = OutputOptions(parse_formats(formats), bundle_kind, bundle_size, max_file_mb * 1024 * 1024)
+    counts = export_store(store, out, options, overwrite)
+    console.print(f"{sum(counts.values()):,} resources → {out}")
+
+
+@main.command(epilog=f"""\b
+Examples:
+  gpsynth sql store/{DEFAULT_STORE_NAME} "select * from free_slots_by_day order by ods_code, day"
+  gpsynth sql store/{DEFAULT_STORE_NAME} "select * from patient_appointments where nhs_number = '9990000018'"
+  gpsynth sql store/{DEFAULT_STORE_NAME} "describe slot"
+Tables: organization, location, practitioner, schedule, slot, patient, appointment, shard, dataset.
+Views: free_slots_by_day, patient_appointments, schedule_utilisation.
+""")
+@click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="Most rows to print.")
+@friendly_errors
+def sql(store, query, limit):
+    """Run a read-only SQL QUERY on a STORE and print the rows as a table."""
+    result = run_query(store, query, limit)
+    table = Table()
+    for i, name in enumerate(result.columns):
+        numeric = all(isinstance(row[i], (int, float, Decimal)) for row in result.rows if row[i] is not None)
+        table.add_column(name, justify="right" if numeric and result.rows else "left", overflow="fold")
+    for row in result.rows:
+        table.add_row(*(Text("NULL", style="dim") if value is None else Text(cell_text(value)) for value in row))
+    # In a terminal, fit the screen; into a file or pipe, print every value whole on one line.
+    out = Console()
+    if not out.is_terminal:
+        out = Console(width=1_000_000)
+    out.print(table)
+    shown = f"first {len(result.rows)} rows shown; raise --limit for more" if result.more else f"{len(result.rows)} rows"
+    out.print(shown, style="dim")
+
+
+def cell_text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(cell_text(v) for v in value) + "]"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 @main.command(epilog="""\b

@@ -21,10 +21,12 @@ from .plan import Plan, PracticePlan, make_plan
 from .records import Shard
 from .scenario import Scenario
 from .sinks.base import DatasetInfo
+from .sinks.duckdb import DuckdbSink
 from .sinks.json_bundles import BUNDLE_KINDS, DEFAULT_BUNDLE_SIZE, JsonBundleSink
 from .sinks.ndjson import DEFAULT_MAX_FILE_BYTES, NdjsonSink
+from .sinks.parquet import ParquetSink
 
-FORMATS = ("json", "ndjson")
+FORMATS = ("json", "ndjson", "duckdb", "parquet")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ def make_sinks(folder: Path, info: DatasetInfo, options: OutputOptions) -> list:
         sinks.append(JsonBundleSink(folder, info, options.bundle_kind, options.bundle_size))
     if "ndjson" in options.formats:
         sinks.append(NdjsonSink(folder, info, options.max_file_bytes))
+    if "duckdb" in options.formats:
+        sinks.append(DuckdbSink(folder, info))
+    if "parquet" in options.formats:
+        sinks.append(ParquetSink(folder, info, options.max_file_bytes))
     return sinks
 
 

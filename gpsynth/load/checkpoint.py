@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import orjson
@@ -75,7 +75,7 @@ class Checkpoint:
         if saved.server != identity.server:
             raise GpsynthError(f"--resume: {path} is for server {saved.server}, not {identity.server}; "
                                "start over without --resume, or pass that --server")
-        if saved != identity:
+        if replace(saved, source=identity.source) != identity:  # the same content under another path is the same source
             raise GpsynthError(f"--resume: {path} was written with {saved.options()}, not {identity.options()}; "
                                "resume with the same options, or start over without --resume")
         return cls(path, identity, done)

@@ -160,6 +160,7 @@ def test_checkpoint_round_trip_is_atomic_and_checks_identity(tmp_path):
     assert orjson.loads(path.read_bytes())["done"] == {"Slot": [[0, 2], [5, 5]], "Appointment": [[0, 0]]}
     resumed = Checkpoint.resume(path, identity())
     assert resumed.is_done("Slot", 5) and not resumed.is_done("Slot", 3) and resumed.is_done("Appointment", 0)
+    assert Checkpoint.resume(path, identity(source="/data/out/ndjson (NDJSON)")).is_done("Slot", 5), "same content, other path"
 
     with pytest.raises(GpsynthError, match="is for a different source"):
         Checkpoint.resume(path, identity(fingerprint="f2", source="other/ndjson (NDJSON)"))

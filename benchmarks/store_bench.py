@@ -1,0 +1,143 @@
+"""Store and Parquet speed, against a naive row-by-row INSERT baseline measured in the same process.
+
+    python benchmarks/store_bench.py [--practices 20] [--workers 2] [--naive-sample 5000] [--repeat 3]
+
+The dataset is generated once, in memory, and then handed to each sink, so the figures are the sinks'
+own: Arrow rows from the records, the bulk inserts, the commit and checkpoint, the rename into place
+(DuckDB); Arrow rows and the Parquet writer (Parquet). Each figure is the best of --repeat runs.
+Prints slots/s for the whole store (every table loaded, per slot in the dataset), slots/s for the
+slot table alone, MB/s of resource JSON, and the ratio to `executemany` of one INSERT per slot row
+(target: at least 1,000,000 slots/s loaded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from gpsynth.dataset import dataset_info, rendered_shards
+from gpsynth.plan import make_plan
+from gpsynth.scenario import parse_scenario, preset_text
+from gpsynth.sinks.duckdb import DuckdbSink
+from gpsynth.sinks.parquet import ParquetSink
+from gpsynth.store.database import StoreWriter
+from gpsynth.store.rows import shard_rows
+from gpsynth.store.schema import RESOURCE_TABLES
+
+AS_OF = date(2026, 11, 25)
+
+
+def scenario_with(practices: int):
+    rules = yaml.safe_load(preset_text("pcn"))
+    rules["practices"]["count"] = practices
+    return parse_scenario(rules, f"pcn with {practices} practices")
+
+
+def best_of(repeat: int, run) -> float:
+    """The shortest of `repeat` timed runs of run(folder), each in a fresh folder."""
+    times = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.perf_counter()
+            run(Path(tmp))
+            times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def through_sink(make_sink, shards):
+    def run(folder: Path):
+        sink = make_sink(folder)
+        for shard, rendered in shards:
+            sink.write(shard, rendered)
+        sink.close()
+    return run
+
+
+def slot_table_only(shards, info):
+    """Bulk insert of the slot rows alone (Arrow tables made beforehand), commit, checkpoint, rename."""
+    rows = [shard_rows(n, shard, rendered, info.last_updated).tables["Slot"] for n, (shard, rendered) in enumerate(shards)]
+
+    def run(folder: Path):
+        writer = StoreWriter(folder / "slots.duckdb", info)
+        for table in rows:
+            if table.num_rows:
+                writer.insert(RESOURCE_TABLES["Slot"].name, table)
+        writer.finish()
+    return run
+
+
+def naive_slot_rate(shards, info, sample: int) -> float:
+    """What one would write first: executemany of one INSERT per slot, into the same slot table."""
+    slot_table = RESOURCE_TABLES["Slot"]
+    rows = []
+    for n, (shard, rendered) in enumerate(shards):
+        for slot, resource in zip(shard.slots, rendered["Slot"]):
+            rows.append((slot.id, slot.schedule_id, slot.start, slot.end, slot.status, slot.delivery_channel, slot.bookable,
+                         list(slot.restrict_org_types), list(slot.restrict_ods_codes), n, len(rows) + 1, 1,
+                         info.last_updated, resource.decode()))
+            if len(rows) == sample:
+                break
+        if len(rows) == sample:
+            break
+    marks = ", ".join("?" for _ in slot_table.columns)
+    with tempfile.TemporaryDirectory() as tmp:
+        con = duckdb.connect(str(Path(tmp) / "naive.duckdb"))
+        con.execute(slot_table.ddl()).fetchall()
+        started = time.perf_counter()
+        con.execute("BEGIN TRANSACTION").fetchall()
+        con.executemany(f"INSERT INTO slot VALUES ({marks})", rows)
+        con.execute("COMMIT").fetchall()
+        con.execute("CHECKPOINT").fetchall()
+        seconds = time.perf_counter() - started
+        con.close()
+    return len(rows) / seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--practices", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--naive-sample", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    plan = make_plan(scenario_with(args.practices), 1, AS_OF)
+    info = dataset_info(plan)
+    started = time.perf_counter()
+    shards = list(rendered_shards(plan, args.workers))
+    generated = time.perf_counter() - started
+    # The whole dataset stays in memory for the runs; keep the collector from walking it over and over.
+    gc.collect()
+    gc.freeze()
+    slots = sum(len(shard.slots) for shard, _ in shards)
+    resources = sum(len(lines) for _, rendered in shards for lines in rendered.values())
+    json_mb = sum(len(line) for _, rendered in shards for lines in rendered.values() for line in lines) / 1e6
+
+    rows_s = best_of(args.repeat, lambda _: [shard_rows(n, s, r, info.last_updated) for n, (s, r) in enumerate(shards)])
+    store_s = best_of(args.repeat, through_sink(lambda folder: DuckdbSink(folder, info), shards))
+    slots_s = best_of(args.repeat, slot_table_only(shards, info))
+    parquet_s = best_of(args.repeat, through_sink(lambda folder: ParquetSink(folder, info), shards))
+    naive = naive_slot_rate(shards, info, args.naive_sample)
+
+    print(f"dataset: pcn rules with {args.practices} practices, as of {AS_OF}: {slots:,} slots, {resources:,} resources, "
+          f"{json_mb:,.0f} MB of resource JSON (generated in {generated:.1f} s on {args.workers} workers, not counted)")
+    print(f"Arrow rows from records (part of both sinks): {rows_s:6.2f} s  {slots / rows_s:>12,.0f} slots/s")
+    print(f"DuckDB store, every table:                    {store_s:6.2f} s  {slots / store_s:>12,.0f} slots/s  "
+          f"{resources / store_s:>10,.0f} resources/s  {json_mb / store_s:5.0f} MB/s  ({slots / store_s / naive:,.0f}x naive)")
+    print(f"DuckDB store, slot table alone (bulk insert): {slots_s:6.2f} s  {slots / slots_s:>12,.0f} slots/s  "
+          f"({slots / slots_s / naive:,.0f}x naive)")
+    print(f"Parquet, every table:                         {parquet_s:6.2f} s  {slots / parquet_s:>12,.0f} slots/s  "
+          f"{resources / parquet_s:>10,.0f} resources/s  {json_mb / parquet_s:5.0f} MB/s  ({slots / parquet_s / naive:,.0f}x naive)")
+    print(f"naive: executemany INSERT, one slot row each: {naive:>21,.0f} slots/s  ({args.naive_sample:,} slots)")
+    print("target: 1,000,000 slots/s loaded into the store")
+
+
+if __name__ == "__main__":
+    main()

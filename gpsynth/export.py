@@ -1,0 +1,71 @@
+"""Export: a store's shards, in output order, fed back through the file sinks.
+
+The sinks that write FHIR text need only the rendered resources and the shard's practice code, and
+the Parquet sink takes store rows, so an export equals generating that format directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+
+from .dataset import OutputOptions, make_sinks
+from .errors import GpsynthError
+from .fhir.constants import RESOURCE_TYPES
+from .output import atomic_folder
+from .records import Shard
+from .sinks.parquet import ParquetSink
+from .store.database import open_store, store_info
+from .store.rows import ShardRows
+from .store.schema import RESOURCE_TABLES
+
+EXPORT_FORMATS = ("json", "ndjson", "parquet")
+
+
+def stored_shards(con: duckdb.DuckDBPyConnection) -> Iterator[ShardRows]:
+    """Every shard of the store, in output order, with its rows in output order."""
+    selects = {}
+    for resource_type, table in RESOURCE_TABLES.items():
+        names = ", ".join(f'"{name}"' for name in table.column_names)
+        selects[resource_type] = (f"SELECT {names} FROM {table.name} WHERE shard = ? ORDER BY seq", table.arrow_schema)
+    for number, practice_ods in con.execute("SELECT shard, practice_ods FROM shard ORDER BY shard").fetchall():
+        tables = {}
+        for resource_type in RESOURCE_TYPES:
+            query, schema = selects[resource_type]
+            tables[resource_type] = con.sql(query, params=[number]).to_arrow_table().cast(schema)
+        yield ShardRows(number, practice_ods, tables)
+
+
+def rendered_resources(rows: ShardRows) -> dict[str, list[bytes]]:
+    """The shard's resources as the renderer produced them, by type."""
+    return {t: table["resource"].cast(pa.binary()).to_pylist() for t, table in rows.tables.items()}
+
+
+def export_store(store: Path, out: Path, options: OutputOptions, overwrite: bool = False) -> dict[str, int]:
+    """Write the store's dataset to `out` (atomically) in the chosen formats; return resources by type."""
+    for name in options.formats:
+        if name not in EXPORT_FORMATS:
+            raise GpsynthError(f"cannot export to {name!r}; allowed: {', '.join(EXPORT_FORMATS)}")
+    con = open_store(store)
+    try:
+        info = store_info(con).dataset_info()
+        with atomic_folder(out, overwrite) as folder:
+            sinks = make_sinks(folder, info, options)
+            row_sinks = [sink for sink in sinks if isinstance(sink, ParquetSink)]
+            text_sinks = [sink for sink in sinks if sink not in row_sinks]
+            for rows in stored_shards(con):
+                for sink in row_sinks:
+                    sink.write_rows(rows)
+                if text_sinks:
+                    shard, rendered = Shard(rows.practice_ods), rendered_resources(rows)
+                    for sink in text_sinks:
+                        sink.write(shard, rendered)
+            for sink in sinks:
+                counts = sink.close()
+            (folder / "scenario.yaml").write_text(info.rules_yaml, encoding="utf-8")
+    finally:
+        con.close()
+    return counts

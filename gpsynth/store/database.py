@@ -1,0 +1,139 @@
+"""Opening, checking and writing store files: the only place a DuckDB connection to a store is made."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ..errors import GpsynthError
+from ..fhir.constants import RESOURCE_TYPES
+from ..sinks.base import DatasetInfo
+from .rows import ShardRows, dataset_table
+from .schema import DATASET_TABLE, RESOURCE_TABLES, SHARD_TABLE, STORE_FORMAT, schema_statements
+
+DUCKDB_MAGIC = b"DUCK"          # bytes 8-11 of every DuckDB database file
+CLINIC_TIME = "SET TimeZone = 'Europe/London'"   # instants read back as clinic wall-clock times
+WRITER_MEMORY = "1GB"
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """The `dataset` row: what the store holds and how it was made."""
+
+    store_format: int
+    gpsynth_version: str
+    scenario_name: str
+    scenario_yaml: str
+    seed: int
+    as_of: date
+    last_updated: str
+    counts: dict[str, int]
+
+    def dataset_info(self) -> DatasetInfo:
+        return DatasetInfo(self.scenario_name, self.scenario_yaml, self.seed, self.as_of, self.last_updated,
+                           self.gpsynth_version)
+
+
+def open_store(path: Path | str, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """A connection to a gpsynth store, after checking that it is one this version can read."""
+    path = Path(path)
+    if not path.is_file():
+        raise GpsynthError(f"{path}: no such store; write one with `gpsynth generate --format duckdb`")
+    with open(path, "rb") as handle:
+        if handle.read(12)[8:] != DUCKDB_MAGIC:
+            raise GpsynthError(f"{path}: not a gpsynth store (not a DuckDB database file)")
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise GpsynthError(f"{path}: cannot open the store: {first_line(exc)}") from None
+    try:
+        store_format = read_store_format(con, path)
+        if store_format != STORE_FORMAT:
+            raise GpsynthError(f"{path}: store format {store_format} is not one this gpsynth reads (format {STORE_FORMAT}); "
+                               "generate the store again with this version")
+        con.execute(CLINIC_TIME).fetchall()
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def read_store_format(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    found = con.sql("SELECT column_name FROM duckdb_columns() WHERE table_name = 'dataset' AND schema_name = 'main'").fetchall()
+    if ("store_format",) not in found:
+        raise GpsynthError(f"{path}: not a gpsynth store (a DuckDB database without a gpsynth `dataset` table)")
+    rows = con.sql("SELECT store_format FROM dataset").fetchall()
+    if len(rows) != 1:
+        raise GpsynthError(f"{path}: not a gpsynth store (its `dataset` table has {len(rows)} rows, not 1)")
+    return rows[0][0]
+
+
+def first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0]
+
+
+def store_info(con: duckdb.DuckDBPyConnection) -> StoreInfo:
+    names = ", ".join(f'"{name}"' for name in DATASET_TABLE.column_names)
+    row = dict(zip(DATASET_TABLE.column_names, con.sql(f"SELECT {names} FROM dataset").fetchall()[0]))
+    return StoreInfo(**row)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """Everything in the block is committed together, or not at all."""
+    con.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK").fetchall()
+        raise
+    con.execute("COMMIT").fetchall()
+
+
+class StoreWriter:
+    """Writes a new store in a `.partial` folder beside its target and moves it into place when complete.
+
+    Until `finish`, the target is untouched: a failed or interrupted write leaves any earlier store
+    as it was (gpsynth generate writes inside an atomic output folder, which also clears the partial).
+    """
+
+    def __init__(self, target: Path, info: DatasetInfo):
+        self.target, self.info = Path(target), info
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.work = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".partial", dir=self.target.parent))
+        # A bounded buffer pool keeps memory flat however large the dataset; DuckDB writes the rest to the file.
+        self.con = duckdb.connect(str(self.work / self.target.name), config={"memory_limit": WRITER_MEMORY})
+        self.counts = Counter()
+        for statement in schema_statements():
+            self.con.execute(statement).fetchall()
+        self.con.execute("BEGIN TRANSACTION").fetchall()
+
+    def add(self, rows: ShardRows) -> None:
+        for resource_type, table in rows.tables.items():
+            if table.num_rows:
+                self.insert(RESOURCE_TABLES[resource_type].name, table)
+                self.counts[resource_type] += table.num_rows
+        self.insert(SHARD_TABLE.name, rows.shard_table())
+
+    def insert(self, table_name: str, table: pa.Table) -> None:
+        self.con.from_arrow(table).insert_into(table_name)
+
+    def finish(self) -> dict[str, int]:
+        """Record the dataset row, make the file durable and move it into place; return the counts."""
+        counts = {t: self.counts[t] for t in RESOURCE_TYPES if self.counts[t]}
+        self.insert(DATASET_TABLE.name, dataset_table(self.info, counts))
+        self.con.execute("COMMIT").fetchall()
+        self.con.execute("CHECKPOINT").fetchall()
+        self.con.close()
+        os.replace(self.work / self.target.name, self.target)
+        shutil.rmtree(self.work, ignore_errors=True)
+        return counts

@@ -1,0 +1,120 @@
+"""Resources in a store: stream a type, read one, change one, add one, keeping versionId and columns in step.
+
+Run changes that belong together (a booking: its slots and its appointment) inside
+`gpsynth.store.transaction(con)`, on a connection from `open_store(path, read_only=False)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import duckdb
+import orjson
+
+from ..errors import GpsynthError
+from ..fhir.constants import RESOURCE_TYPES
+from .schema import COMMON, RESOURCE_TABLES, Table
+
+
+@dataclass(frozen=True)
+class StoredResource:
+    resource_type: str
+    id: str
+    version_id: int
+    resource: bytes
+
+
+def resource_table(resource_type: str) -> Table:
+    if resource_type not in RESOURCE_TABLES:
+        raise GpsynthError(f"no store table for resource type {resource_type!r}; allowed: {', '.join(RESOURCE_TABLES)}")
+    return RESOURCE_TABLES[resource_type]
+
+
+def checked_columns(table: Table, columns: dict) -> dict:
+    typed = table.column_names[1:-len(COMMON)]
+    for name in columns:
+        if name not in typed:
+            raise GpsynthError(f"{table.name}: no typed column {name!r}; allowed: {', '.join(typed)}")
+    return columns
+
+
+def stamped(resource: dict, version_id: int, last_updated: str) -> bytes:
+    """The resource with meta.versionId and meta.lastUpdated set, as compact JSON."""
+    meta = {**resource.get("meta", {}), "versionId": str(version_id), "lastUpdated": last_updated}
+    return orjson.dumps({**resource, "meta": meta})
+
+
+def resource_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Resources per type as the store holds them now, for the types present, in dependency order."""
+    counts = {}
+    for resource_type in RESOURCE_TYPES:
+        n = con.execute(f"SELECT count(*) FROM {RESOURCE_TABLES[resource_type].name}").fetchall()[0][0]
+        if n:
+            counts[resource_type] = n
+    return counts
+
+
+def stored_resources(con: duckdb.DuckDBPyConnection, resource_type: str, batch_rows: int = 10_000) -> Iterator[bytes]:
+    """The JSON of every resource of one type, in output order, streamed in batches."""
+    table = resource_table(resource_type)
+    result = con.cursor().execute(f"SELECT resource FROM {table.name} ORDER BY shard, seq")
+    while batch := result.fetchmany(batch_rows):
+        for (text,) in batch:
+            yield text.encode()
+
+
+def read_resource(con: duckdb.DuckDBPyConnection, resource_type: str, resource_id: str) -> StoredResource | None:
+    table = resource_table(resource_type)
+    found = con.execute(f"SELECT version_id, resource FROM {table.name} WHERE id = ?", [resource_id]).fetchall()
+    if not found:
+        return None
+    version_id, text = found[0]
+    return StoredResource(resource_type, resource_id, version_id, text.encode())
+
+
+def update_resource(con: duckdb.DuckDBPyConnection, resource_type: str, resource: dict, last_updated: str,
+                    **columns) -> bytes:
+    """Replace a stored resource with a changed version; its version goes up by one.
+
+    `columns` are the typed columns the change affects (e.g. status="busy" for a booked slot);
+    instants may be given as ISO 8601 text. Returns the JSON as stored.
+    """
+    table = resource_table(resource_type)
+    checked_columns(table, columns)
+    resource_id = resource["id"]
+    found = con.execute(f"SELECT version_id FROM {table.name} WHERE id = ?", [resource_id]).fetchall()
+    if not found:
+        raise GpsynthError(f"{resource_type}/{resource_id}: not in the store")
+    version_id = found[0][0] + 1
+    text = stamped(resource, version_id, last_updated)
+    values = {**columns, "version_id": version_id, "last_updated": last_updated, "resource": text.decode()}
+    assignments = ", ".join(f'"{name}" = ?' for name in values)
+    con.execute(f"UPDATE {table.name} SET {assignments} WHERE id = ?", [*values.values(), resource_id]).fetchall()
+    return text
+
+
+def insert_resource(con: duckdb.DuckDBPyConnection, resource_type: str, resource: dict, last_updated: str,
+                    **columns) -> bytes:
+    """Add a new resource at version 1, after the others of its practice.
+
+    `columns` must include `organization_id` (the practice; its shard is looked up) and should
+    give every typed column of the table. Returns the JSON as stored.
+    """
+    table = resource_table(resource_type)
+    checked_columns(table, columns)
+    if "organization_id" not in columns:
+        raise GpsynthError(f"{table.name}: a new row needs organization_id, to place it with its practice")
+    if read_resource(con, resource_type, resource["id"]):
+        raise GpsynthError(f"{resource_type}/{resource['id']}: already in the store")
+    shard = con.execute("SELECT shard FROM organization WHERE id = ?", [columns["organization_id"]]).fetchall()
+    if not shard:
+        raise GpsynthError(f"Organization/{columns['organization_id']}: not in the store")
+    text = stamped(resource, 1, last_updated)
+    values = {"id": resource["id"], **columns, "shard": shard[0][0], "version_id": 1, "last_updated": last_updated,
+              "resource": text.decode()}
+    names = ", ".join(f'"{name}"' for name in (*values, "seq"))
+    marks = ", ".join("?" for _ in values)
+    con.execute(f"INSERT INTO {table.name} ({names}) SELECT {marks}, coalesce(max(seq), 0) + 1 FROM {table.name} "
+                "WHERE shard = ?", [*values.values(), values["shard"]]).fetchall()
+    return text

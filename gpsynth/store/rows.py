@@ -1,0 +1,80 @@
+"""Store rows: a shard's records and rendered resources as typed Arrow tables, one per store table."""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+from itertools import accumulate
+from operator import attrgetter
+
+import pyarrow as pa
+
+from ..fhir.constants import RESOURCE_TYPES
+from ..records import Shard
+from ..sinks.base import DatasetInfo
+from .schema import ARROW_TYPES, COMMON, DATASET_TABLE, INSTANT, RESOURCE_TABLES, SHARD_TABLE, STORE_FORMAT
+
+# Columns named differently from the record field they come from.
+SOURCES = {
+    ("Appointment", "minutes_duration"): attrgetter("minutes"),
+    ("Appointment", "booking_ods_code"): attrgetter("booking_organisation.ods_code"),
+    ("Appointment", "booking_org_type"): attrgetter("booking_organisation.org_type"),
+}
+PARSED = ("TIMESTAMPTZ", "DATE")   # records keep these as ISO 8601 text
+
+
+@dataclass(frozen=True)
+class ShardRows:
+    """One shard as the store holds it: its number, its practice and a table per resource type."""
+
+    shard: int
+    practice_ods: str
+    tables: dict[str, pa.Table]
+
+    def shard_table(self) -> pa.Table:
+        return pa.table({"shard": [self.shard], "practice_ods": [self.practice_ods]}, schema=SHARD_TABLE.arrow_schema)
+
+
+def text_column(rendered: list[bytes]) -> pa.Array:
+    """Rendered JSON as an Arrow string column, built from one buffer rather than a string per row."""
+    offsets = array("q", accumulate(map(len, rendered), initial=0))
+    column = pa.LargeStringArray.from_buffers(len(rendered), pa.py_buffer(offsets), pa.py_buffer(b"".join(rendered)))
+    return column.cast(pa.string())
+
+
+def record_columns(resource_type: str, records: list) -> dict:
+    columns = {}
+    for name, sql in RESOURCE_TABLES[resource_type].columns[:-len(COMMON)]:
+        values = list(map(SOURCES.get((resource_type, name), attrgetter(name)), records))
+        columns[name] = pa.array(values, pa.string()).cast(ARROW_TYPES[sql]) if sql in PARSED else values
+    return columns
+
+
+def shard_rows(number: int, shard: Shard, rendered: dict[str, list[bytes]], last_updated: str) -> ShardRows:
+    """The store rows of shard `number` (0 for the consumer organisations, then each practice in order)."""
+    stamp = pa.scalar(last_updated).cast(INSTANT)
+    tables = {}
+    for resource_type, records in shard.by_type().items():
+        n = len(records)
+        columns = record_columns(resource_type, records)
+        columns["shard"] = pa.repeat(pa.scalar(number, pa.int32()), n)
+        columns["seq"] = pa.array(range(1, n + 1), pa.int64())
+        columns["version_id"] = pa.repeat(pa.scalar(1, pa.int32()), n)
+        columns["last_updated"] = pa.repeat(stamp, n)
+        columns["resource"] = text_column(rendered[resource_type])
+        tables[resource_type] = pa.table(columns, schema=RESOURCE_TABLES[resource_type].arrow_schema)
+    return ShardRows(number, shard.practice_ods, tables)
+
+
+def dataset_table(info: DatasetInfo, counts: dict[str, int]) -> pa.Table:
+    row = {
+        "store_format": [STORE_FORMAT],
+        "gpsynth_version": [info.version],
+        "scenario_name": [info.scenario_name],
+        "scenario_yaml": [info.rules_yaml],
+        "seed": [info.seed],
+        "as_of": [info.as_of],
+        "last_updated": [info.last_updated],
+        "counts": [{t: counts.get(t, 0) for t in RESOURCE_TYPES}],
+    }
+    return pa.table(row, schema=DATASET_TABLE.arrow_schema)
