@@ -1,8 +1,11 @@
-"""Where a load reads from: a gpsynth output folder, resource by resource, one type at a time.
+"""Where a load reads from: a gpsynth store or output folder, resource by resource, one type at a time.
 
-A folder from `gpsynth generate` is read from its `ndjson/` files when it has them (one file per type,
-so each type streams on its own), else from its `json/` Bundles. Every source yields each resource's
-JSON bytes, a type at a time, in the order the caller asks for (the loader asks in dependency order).
+A store file (DuckDB, from `gpsynth generate --format duckdb`) is read from each resource table's
+rendered JSON column, in output order; it holds the dataset as it is now, bookings made through the
+sandbox included. A folder from `gpsynth generate` is read from its `ndjson/` files when it has them
+(one file per type, so each type streams on its own), else from its `json/` Bundles, else from the
+store inside it. Every source yields each resource's JSON bytes, a type at a time, in the order the
+caller asks for (the loader asks in dependency order).
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ import orjson
 
 from ..errors import GpsynthError
 from ..fhir.constants import RESOURCE_TYPES
+from ..store import DEFAULT_STORE_NAME, open_store, resource_counts, store_info, stored_resources
+from ..store.resources import resource_table
 
 BUNDLE_START = b'{"resourceType":"Bundle"'
-EXPECTED = "a gpsynth output folder (ndjson/manifest.json or json/*.json Bundles from `gpsynth generate`)"
+EXPECTED = ("a gpsynth store file or output folder (ndjson/manifest.json, json/*.json Bundles or "
+            f"{DEFAULT_STORE_NAME} from `gpsynth generate`)")
 
 
 class Source(Protocol):
@@ -123,19 +129,59 @@ class JsonBundleFolder:
                 yield orjson.dumps(resource)
 
 
+@dataclass(frozen=True)
+class StoreFile:
+    """A gpsynth store: each type's table, `resource` column, in output order (shard, seq)."""
+
+    path: Path
+    type_counts: dict[str, int]
+    description: str
+    fingerprint: str
+
+    @classmethod
+    def open(cls, path: Path) -> StoreFile:
+        con = open_store(path)
+        try:
+            info = store_info(con)
+            digest = hashlib.sha256(f"{info.scenario_name};{info.seed};{info.as_of};{info.scenario_yaml};".encode())
+            for resource_type in RESOURCE_TYPES:
+                # Bookings written back change a version or add a row, and so the fingerprint.
+                rows, versions, last = con.execute(
+                    f"SELECT count(*), coalesce(sum(version_id), 0), coalesce(max(seq), 0) "
+                    f"FROM {resource_table(resource_type).name}").fetchall()[0]
+                digest.update(f"{resource_type}:{rows}:{versions}:{last};".encode())
+            counts = resource_counts(con)
+        finally:
+            con.close()
+        return cls(path, counts, f"{path} (store)", digest.hexdigest())
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.type_counts)
+
+    def resources(self, resource_type: str) -> Iterator[bytes]:
+        con = open_store(self.path)
+        try:
+            yield from stored_resources(con, resource_type)
+        finally:
+            con.close()
+
+
 def open_source(path: str | Path) -> Source:
-    """The source at `path`: a generated folder, or its ndjson/ or json/ folder."""
+    """The source at `path`: a store file, a generated folder, or its ndjson/ or json/ folder."""
     path = Path(path)
     if not path.exists():
         raise GpsynthError(f"SOURCE {path}: no such file or folder; expected {EXPECTED}")
-    if path.is_dir():
-        if (path / "ndjson" / "manifest.json").is_file():
-            return NdjsonFolder.open(path / "ndjson")
-        if (path / "manifest.json").is_file():
-            return NdjsonFolder.open(path)
-        for folder in (path / "json", path):
-            if _holds_bundles(folder):
-                return JsonBundleFolder.open(folder)
+    if path.is_file():
+        return StoreFile.open(path)
+    if (path / "ndjson" / "manifest.json").is_file():
+        return NdjsonFolder.open(path / "ndjson")
+    if (path / "manifest.json").is_file():
+        return NdjsonFolder.open(path)
+    for folder in (path / "json", path):
+        if _holds_bundles(folder):
+            return JsonBundleFolder.open(folder)
+    if (path / DEFAULT_STORE_NAME).is_file():
+        return StoreFile.open(path / DEFAULT_STORE_NAME)
     raise GpsynthError(f"SOURCE {path}: not a gpsynth output; expected {EXPECTED}")
 
 

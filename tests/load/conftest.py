@@ -28,13 +28,13 @@ SMALL_RULES = {
 def generate_small(folder, seed: int = 1):
     rules = folder.parent / f"{folder.name}.yaml"
     rules.write_text(yaml.safe_dump(SMALL_RULES), encoding="utf-8")
-    generate(load_scenario(str(rules)), seed, AS_OF, folder, OutputOptions(formats=("json", "ndjson")))
+    generate(load_scenario(str(rules)), seed, AS_OF, folder, OutputOptions(formats=("json", "ndjson", "duckdb")))
     return folder
 
 
 @pytest.fixture(scope="session")
 def small(tmp_path_factory):
-    """The small dataset as NDJSON and collection Bundles."""
+    """The small dataset as NDJSON, collection Bundles and a store."""
     return generate_small(tmp_path_factory.mktemp("small") / "out")
 
 

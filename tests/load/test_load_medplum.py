@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+from dataclasses import replace
 
 import orjson
 from click.testing import CliRunner
@@ -10,6 +12,7 @@ from click.testing import CliRunner
 from gpsynth.cli import main
 from gpsynth.fhir.constants import RESOURCE_TYPES
 from gpsynth.load import LoadOptions, load
+from gpsynth.store import DEFAULT_STORE_NAME, open_store, transaction, update_resource
 from load_support import dataset, references
 from medplum_server import stored, total
 
@@ -106,3 +109,27 @@ def test_cli_dry_run_load_and_verify(small, medplum, tmp_path):
     assert done.exit_code == 0, done.output
     assert "resources/s" in done.output and "changed for R4" in done.output and "MISSING" not in done.output
     assert total(medplum.base, "Slot") == slots
+
+
+def test_a_store_loads_as_it_is_now_and_a_changed_store_is_a_new_source(small, medplum, tmp_path):
+    """The store is read from its resource column; a booking written into it after a load is a new source."""
+    store = tmp_path / DEFAULT_STORE_NAME
+    shutil.copy(small / DEFAULT_STORE_NAME, store)
+    expected = dataset(small)
+    options = LoadOptions(fhir_version="R4", bundle_size=50, checkpoint=tmp_path / "cp.json")
+    first = load(store, medplum.base, options)
+    assert first.ok and first.sent == sum(map(len, expected.values()))
+    assert {t: total(medplum.base, t) for t in RESOURCE_TYPES} == {t: len(r) for t, r in expected.items()}
+
+    free = next(s for s in expected["Slot"].values() if s["status"] == "free")
+    con = open_store(store, read_only=False)
+    with transaction(con):
+        update_resource(con, "Slot", {**free, "status": "busy"}, "2026-11-25T09:00:00+00:00", status="busy")
+    con.close()
+    result = CliRunner().invoke(main, ["load", str(store), "--server", medplum.base, "--fhir-version", "R4",
+                                       "--bundle-size", "50", "--checkpoint", str(tmp_path / "cp.json"), "--resume"])
+    assert result.exit_code == 2 and "is for a different source" in result.output
+
+    again = load(store, medplum.base, replace(options, only=("Slot",)))
+    assert again.ok and stored(medplum.base, "Slot")[free["id"]]["status"] == "busy"
+    assert total(medplum.base, "Slot") == len(expected["Slot"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -20,6 +21,7 @@ from gpsynth.load.client import MAX_RETRY_AFTER, Reply, backoff, retry_after_sec
 from gpsynth.load.outcome import bundle_outcomes, single_outcome
 from gpsynth.load.r4 import to_r4
 from gpsynth.load.source import open_source
+from gpsynth.store import DEFAULT_STORE_NAME, open_store, transaction, update_resource
 from load_support import dataset
 
 STU3 = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Appointment-1"
@@ -33,6 +35,20 @@ def test_ndjson_and_json_sources_hold_the_same_resources(small):
         by_id = [{r["id"]: r for r in map(orjson.loads, s.resources(resource_type))} for s in (ndjson, bundles)]
         assert by_id[0] == by_id[1]
     assert open_source(small / "ndjson").fingerprint == ndjson.fingerprint != bundles.fingerprint
+
+
+def test_a_store_holds_the_same_resources_and_a_booking_changes_its_fingerprint(small, tmp_path):
+    shutil.copy(small / DEFAULT_STORE_NAME, tmp_path / DEFAULT_STORE_NAME)
+    store, ndjson = open_source(tmp_path / DEFAULT_STORE_NAME), open_source(small)
+    assert store.counts() == ndjson.counts() and open_source(tmp_path).fingerprint == store.fingerprint
+    for resource_type in RESOURCE_TYPES:
+        assert list(map(orjson.loads, store.resources(resource_type))) == list(map(orjson.loads, ndjson.resources(resource_type)))
+    slot = orjson.loads(next(store.resources("Slot")))
+    con = open_store(tmp_path / DEFAULT_STORE_NAME, read_only=False)
+    with transaction(con):
+        update_resource(con, "Slot", {**slot, "status": "busy"}, "2026-11-25T09:00:00+00:00", status="busy")
+    con.close()
+    assert open_source(tmp_path / DEFAULT_STORE_NAME).fingerprint != store.fingerprint
 
 
 def test_bundles_are_puts_of_one_type_with_the_datasets_ids(small):
