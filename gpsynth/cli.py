@@ -81,12 +81,10 @@ Examples:
 @click.option("--bundle-size", type=click.IntRange(min=1), default=1000, show_default=True, help="Most entries per transaction Bundle.")
 @click.option("--max-file-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Split NDJSON and Parquet files past this size.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes generating practices in parallel. Default: cores.")
-@click.option("--dask", "dask_address", metavar="SCHEDULER_ADDRESS", help="Generate practices on a Dask cluster, e.g. tcp://10.0.0.5:8786.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder (written atomically).")
 @click.option("--overwrite", is_flag=True, help="Replace the output folder if it already has content.")
 @friendly_errors
-def generate_command(scenario_name, seed, as_of, formats, bundle_kind, bundle_size, max_file_mb, workers, dask_address, out,
-                     overwrite):
+def generate_command(scenario_name, seed, as_of, formats, bundle_kind, bundle_size, max_file_mb, workers, out, overwrite):
     """Generate a dataset into OUT."""
     scenario = load_scenario(scenario_name)
     options = OutputOptions(parse_formats(formats), bundle_kind, bundle_size, max_file_mb * 1024 * 1024)
@@ -94,8 +92,7 @@ def generate_command(scenario_name, seed, as_of, formats, bundle_kind, bundle_si
                   console=console, transient=True) as progress:
         task = progress.add_task(f"generating {scenario.name}", total=None)
         summary = generate(scenario, seed, parse_as_of(as_of), out, options, workers or default_workers(), overwrite,
-                           on_shard=lambda done, total: progress.update(task, completed=done, total=total),
-                           dask_address=dask_address)
+                           on_shard=lambda done, total: progress.update(task, completed=done, total=total))
     table = Table(title=f"{scenario.name} → {out}  ({summary.seconds:.1f} s)")
     table.add_column("resource")
     table.add_column("count", justify="right")
@@ -150,7 +147,6 @@ Examples:
   gpsynth load out/ --server http://localhost:8080/fhir --only Slot,Appointment --mode batch --concurrency 8
   gpsynth load out/ --server http://localhost:8080/fhir --dry-run        the bundles it would send
   gpsynth load out/ --server http://localhost:8080/fhir --resume         carry on after an interruption
-  gpsynth load store/gpsynth.duckdb --server http://localhost:8080/fhir  from a store, bookings included
 """)
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--server", required=True, metavar="URL", help="The FHIR base URL.")
@@ -176,7 +172,7 @@ Examples:
 @friendly_errors
 def load_command(source, server, mode, bundle_size, concurrency, only, fhir_version, keep_profiles, headers, timeout,
                  retries, checkpoint, resume, dry_run, verify):
-    """Load SOURCE (a store file or generated folder) into a FHIR server, resumably; exit 1 if anything failed."""
+    """Load a generated dataset SOURCE into a FHIR server, resumably; exit 1 if anything failed."""
     options = LoadOptions(mode=mode, bundle_size=bundle_size, concurrency=concurrency, only=parse_only(only),
                           fhir_version=fhir_version, keep_profiles=keep_profiles, headers=tuple(parse_header(h) for h in headers),
                           retry=RetryPolicy(retries=retries, timeout=timeout), checkpoint=checkpoint, resume=resume, verify=verify)
@@ -271,65 +267,3 @@ def report(store, out):
     written = write_report(store, out)
     practices = f"{written.practices} practice" + ("" if written.practices == 1 else "s")
     console.print(f"{sum(written.counts.values()):,} resources in {practices} → {written.path}")
-
-
-@main.command(name="serve", epilog="""\b
-Examples:
-  gpsynth generate --scenario gpc-provider-testing --format duckdb --out gpc/ && gpsynth serve gpc/
-  gpsynth serve pcn/gpsynth.duckdb --port 9000 --roll          keep the horizon current while it runs
-  gpsynth serve empty/ --admin                                 also accept FHIR Bundles of PUTs (gpsynth load)
-""")
-@click.argument("store", type=click.Path(exists=True, path_type=Path))
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
-@click.option("--provider-asid", default="918999198993", show_default=True, help="The ASID Ssp-To must name.")
-@click.option("--admin", is_flag=True, help="Accept plain FHIR transaction/batch Bundles of PUTs POSTed at a base URL.")
-@click.option("--roll", is_flag=True, help="Move the horizon to today on start, and after every midnight.")
-@click.option("--access-log", is_flag=True, help="Log every request.")
-@friendly_errors
-def serve_command(store, host, port, provider_asid, admin, roll, access_log):
-    """Serve a STORE as a GP Connect 1.2.7 sandbox provider: every practice at /{ODS}/STU3/1/gpconnect."""
-    from .sandbox.app import SandboxOptions
-    from .sandbox.server import serve
-
-    serve(store, host, port, SandboxOptions(provider_asid, admin, roll), access_log, echo=click.echo)
-
-
-@main.command(name="refresh", epilog="""\b
-Examples:
-  gpsynth refresh gpc/gpsynth.duckdb         e.g. daily from cron, while no server has the store open
-""")
-@click.argument("store", type=click.Path(exists=True, path_type=Path))
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The day to roll to. Default: today.")
-@friendly_errors
-def refresh_command(store, as_of):
-    """Move a STORE's horizon forward to today, keeping every booking (what `gpsynth serve --roll` does)."""
-    from .sandbox.roll import roll_store
-    from .sandbox.server import store_path
-    from .store import open_store, transaction
-
-    con = open_store(store_path(store), read_only=False)
-    try:
-        with transaction(con):
-            rolled = roll_store(con, parse_as_of(as_of))
-    finally:
-        con.close()
-    console.print(rolled.summary())
-
-
-@main.command(name="token", epilog="""\b
-Examples:
-  curl -H "Authorization: Bearer $(gpsynth token)" ...                        organization/*.read
-  curl -H "Authorization: Bearer $(gpsynth token --scope patient/*.write)" ...  book, amend, cancel
-""")
-@click.option("--scope", type=click.Choice(["organization/*.read", "patient/*.read", "patient/*.write"]),
-              default="organization/*.read", show_default=True, help="The requested_scope of the interaction.")
-@click.option("--audience", default="https://authorize.fhir.nhs.net/token", show_default=True, help="The aud claim.")
-@click.option("--ods", "ods_code", default="GPCA0001", show_default=True, help="The requesting organisation's ODS code.")
-def token_command(scope, audience, ods_code):
-    """Print an unsigned GP Connect JWT for the sandbox, valid for 300 seconds."""
-    import time
-
-    from .sandbox.tokens import consumer_token
-
-    click.echo(consumer_token(int(time.time()), scope, audience, ods_code))
