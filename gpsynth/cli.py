@@ -267,3 +267,94 @@ def report(store, out):
     written = write_report(store, out)
     practices = f"{written.practices} practice" + ("" if written.practices == 1 else "s")
     console.print(f"{sum(written.counts.values()):,} resources in {practices} → {written.path}")
+
+
+@main.command(name="serve", epilog="""\b
+Examples:
+  gpsynth generate --scenario gpc-provider-testing --format duckdb --out gpc/ && gpsynth serve gpc/
+  gpsynth serve pcn/gpsynth.duckdb --port 9000 --roll          keep the horizon current while it runs
+  gpsynth serve empty/ --admin                                 also accept FHIR Bundles of PUTs (gpsynth load)
+""")
+@click.argument("store", type=click.Path(exists=True, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
+@click.option("--provider-asid", default="918999198993", show_default=True, help="The ASID Ssp-To must name.")
+@click.option("--admin", is_flag=True, help="Accept plain FHIR transaction/batch Bundles of PUTs POSTed at a base URL.")
+@click.option("--roll", is_flag=True, help="Move the horizon to today on start, and after every midnight.")
+@click.option("--access-log", is_flag=True, help="Log every request.")
+@friendly_errors
+def serve_command(store, host, port, provider_asid, admin, roll, access_log):
+    """Serve a STORE as a GP Connect 1.2.7 sandbox provider: every practice at /{ODS}/STU3/1/gpconnect."""
+    from .sandbox.app import SandboxOptions
+    from .sandbox.server import serve
+
+    serve(store, host, port, SandboxOptions(provider_asid, admin, roll), access_log, echo=click.echo)
+
+
+@main.command(name="refresh", epilog="""\b
+Examples:
+  gpsynth refresh gpc/gpsynth.duckdb         e.g. daily from cron, while no server has the store open
+""")
+@click.argument("store", type=click.Path(exists=True, path_type=Path))
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The day to roll to. Default: today.")
+@friendly_errors
+def refresh_command(store, as_of):
+    """Move a STORE's horizon forward to today, keeping every booking (what `gpsynth serve --roll` does)."""
+    from .sandbox.roll import roll_store
+    from .sandbox.server import store_path
+    from .store import open_store, transaction
+
+    con = open_store(store_path(store), read_only=False)
+    try:
+        with transaction(con):
+            rolled = roll_store(con, parse_as_of(as_of))
+    finally:
+        con.close()
+    console.print(rolled.summary())
+
+
+@main.command(name="token", epilog="""\b
+Examples:
+  curl -H "Authorization: Bearer $(gpsynth token)" ...                        organization/*.read
+  curl -H "Authorization: Bearer $(gpsynth token --scope patient/*.write)" ...  book, amend, cancel
+""")
+@click.option("--scope", type=click.Choice(["organization/*.read", "patient/*.read", "patient/*.write"]),
+              default="organization/*.read", show_default=True, help="The requested_scope of the interaction.")
+@click.option("--audience", default="https://authorize.fhir.nhs.net/token", show_default=True, help="The aud claim.")
+@click.option("--ods", "ods_code", default="GPCA0001", show_default=True, help="The requesting organisation's ODS code.")
+def token_command(scope, audience, ods_code):
+    """Print an unsigned GP Connect JWT for the sandbox, valid for 300 seconds."""
+    import time
+
+    from .sandbox.tokens import consumer_token
+
+    click.echo(consumer_token(int(time.time()), scope, audience, ods_code))
+
+
+@main.command(epilog="""\b
+Examples:
+  gpsynth feeders store/gpsynth.duckdb --tool locust --out load/      then: cd load && locust -f locustfile.py --host ...
+  gpsynth feeders store/gpsynth.duckdb --tool k6 --base-url https://sandbox.example.org --search-days 7 --out k6/
+  gpsynth feeders store/gpsynth.duckdb --tool jmeter --max-slots 5000 --out jmeter/
+""")
+@click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tool", type=click.Choice(["locust", "k6", "jmeter"]), required=True, help="The load-test tool to write a script for.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder (written atomically).")
+@click.option("--base-url", default="http://127.0.0.1:8080", show_default=True, metavar="URL",
+              help="Where the sandbox serving STORE listens; practices are below it at /<ODS>/STU3/1/gpconnect.")
+@click.option("--provider-asid", default="918999198993", show_default=True, help="Ssp-To: the provider's ASID.")
+@click.option("--consumer-asid", default="200000000359", show_default=True, help="Ssp-From: the consumer's ASID.")
+@click.option("--search-days", type=click.IntRange(1, 14), default=1, show_default=True,
+              help="Days each slot search covers, from the slot's day (GP Connect allows at most 14).")
+@click.option("--max-slots", type=click.IntRange(min=1), default=None, help="Most slot rows, earliest first. Default: all.")
+@click.option("--overwrite", is_flag=True, help="Replace the output folder if it already has content.")
+@friendly_errors
+def feeders(store, tool, out, base_url, provider_asid, consumer_asid, search_days, max_slots, overwrite):
+    """Write load-test feeders from a STORE: CSV rows of free slots, bookable patients and consumers, and a script
+    that searches, books, reads and cancels with GP Connect headers and JWTs."""
+    from .feeders import FeederOptions, write_feeders
+
+    written = write_feeders(store, out, FeederOptions(tool, base_url, provider_asid, consumer_asid, search_days, max_slots),
+                            overwrite=overwrite)
+    console.print(f"{written.slots:,} slots, {written.patients:,} patients, {written.consumers:,} consumers → {written.folder}")
+    console.print(f"run: cd {written.folder} && {written.run}")

@@ -1,0 +1,260 @@
+"""The administration endpoint (`gpsynth serve --admin`): plain FHIR writes that seed the store.
+
+With --admin, these requests at a practice's service root `/{ODS}/STU3/1/gpconnect` need no SSP
+headers or JWT (a request carrying an Ssp-InteractionID is always a GP Connect request):
+
+    POST [root]                       a transaction or batch Bundle of `PUT Type/id` entries
+    PUT  [root]/Type/id               one resource
+    GET  [root]/Type/id               read any resource of the store
+    GET  [root]/Type?_summary=count   how many resources of a type the store holds (Bundle.total)
+
+Each resource is stored by its id, created (201) or updated (200, version + 1), with its typed columns
+derived from it (gpsynth.store.upsert), through the same one writer as bookings, so the GP Connect
+interactions see it at once. A transaction is all or nothing: one bad entry rejects the Bundle with a
+400 OperationOutcome naming it. A batch stores the good entries and answers each bad one with its
+own status and OperationOutcome. Answers are FHIR JSON; `Prefer: return=minimal` is the natural mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import formatdate
+
+import orjson
+from fhir.resources.STU3 import get_fhir_model_class
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from ..errors import GpsynthError
+from ..fhir.constants import RESOURCE_TYPES
+from ..store.columns import derive_columns
+from ..store.resources import read_resource
+from ..store.schema import RESOURCE_TABLES
+from ..store.upsert import Written, upsert_resources
+from .directory import load_directory
+from .errors import GpcError
+from .headers import SSP_INTERACTION_ID
+from .middleware import SERVICE_ROOT
+from .negotiation import parse_body
+from .provider import DAY, Provider
+from .representation import Prefer, parse_prefer
+from .slot_index import FreeSlot
+from .times import london_instant, seconds
+
+FHIR_JSON = "application/fhir+json;charset=utf-8"
+RESOURCE_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+BUNDLE_TYPES = {"transaction": "transaction-response", "batch": "batch-response"}
+DIRECTORY_TYPES = ("Organization", "Location", "Practitioner", "Schedule")
+
+
+def outcome(status: int, code: str, diagnostics: str) -> Response:
+    return Response(orjson.dumps(_outcome(code, diagnostics)), status, media_type=FHIR_JSON)
+
+
+def _outcome(code: str, diagnostics: str) -> dict:
+    return {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}]}
+
+
+class EntryError(Exception):
+    def __init__(self, status: int, code: str, diagnostics: str):
+        super().__init__(diagnostics)
+        self.status, self.code, self.diagnostics = status, code, diagnostics
+
+
+@dataclass(frozen=True)
+class Put:
+    """One `PUT Type/id` to store: its position in the request, type and resource."""
+
+    index: int
+    resource_type: str
+    resource: dict
+
+
+def checked_put(index: int, method: str | None, url: str | None, resource) -> Put:
+    """One entry as a PUT to store; EntryError saying what is wrong with it."""
+    where = f"entry {index + 1}"
+    if method != "PUT":
+        raise EntryError(400, "not-supported", f"{where}: only PUT Type/id is accepted here, not {method}")
+    resource_type, _, resource_id = (url or "").split("?")[0].strip("/").partition("/")
+    if resource_type not in RESOURCE_TYPES or not RESOURCE_ID.fullmatch(resource_id):
+        raise EntryError(400, "invalid", f"{where}: request.url {url!r} must be Type/id with Type one of "
+                                         f"{', '.join(RESOURCE_TYPES)}")
+    if not isinstance(resource, dict) or resource.get("resourceType") != resource_type:
+        raise EntryError(400, "invalid", f"{where}: the resource is not a {resource_type}")
+    if resource.get("id") != resource_id:
+        raise EntryError(400, "invalid", f"{where}: resource id {resource.get('id')} differs from the URL's {resource_id}")
+    try:
+        get_fhir_model_class(resource_type).model_validate(resource)
+        derive_columns(resource_type, resource)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise EntryError(422, "structure", f"{where}: {resource_type}/{resource_id} is not valid FHIR STU3: "
+                                           f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    except GpsynthError as exc:
+        raise EntryError(422, "invalid", f"{where}: {resource_type}/{resource_id}: {exc}") from None
+    return Put(index, resource_type, resource)
+
+
+def bundle_puts(bundle: Mapping) -> tuple[str, list[Put | EntryError]]:
+    if bundle.get("resourceType") != "Bundle" or bundle.get("type") not in BUNDLE_TYPES:
+        raise EntryError(400, "invalid", "POST at the service root takes a Bundle of type transaction or batch")
+    checked = []
+    for index, entry in enumerate(bundle.get("entry") or ()):
+        request = entry.get("request") or {}
+        try:
+            checked.append(checked_put(index, request.get("method"), request.get("url"), entry.get("resource")))
+        except EntryError as error:
+            checked.append(error)
+    seen = set()
+    for position, put in enumerate(checked):
+        if isinstance(put, Put):
+            key = (put.resource_type, put.resource["id"])
+            if key in seen:
+                checked[position] = EntryError(400, "duplicate", f"entry {put.index + 1}: {key[0]}/{key[1]} is "
+                                                                 "written twice in one Bundle")
+            seen.add(key)
+    return bundle["type"], checked
+
+
+def _free_slots(provider: Provider, written: list[Written]) -> tuple[list[str], list[FreeSlot]]:
+    """The slots a write touched, and those of them the free-slot index now holds."""
+    touched, free = [], []
+    for slot in written:
+        touched.append(slot.id)
+        columns = slot.columns
+        schedule = provider.directory.schedules.get(columns["schedule_id"])
+        if columns["status"] == "free" and columns["bookable"] and schedule and schedule.organization_id:
+            free.append(FreeSlot(seconds(columns["start"]), seconds(columns["end"]), slot.id, schedule.id,
+                                 schedule.organization_id, tuple(columns["restrict_org_types"] or ()),
+                                 tuple(columns["restrict_ods_codes"] or ()), slot.resource))
+    return touched, free
+
+
+class AdminApi:
+    """The ASGI app answering administration requests (see the module docstring)."""
+
+    def __init__(self, provider: Provider, clock):
+        self.provider, self.clock = provider, clock
+
+    @staticmethod
+    def handles(scope: Scope) -> bool:
+        """Whether a request is an administration request: POST at a root, or anything without an Ssp-InteractionID."""
+        root = SERVICE_ROOT.match(scope["path"])
+        if root is None:
+            return False
+        below = scope["path"][root.end():].strip("/")
+        if scope["method"] == "POST" and not below:
+            return True
+        interaction = SSP_INTERACTION_ID.lower().encode()
+        return below != "metadata" and not any(name == interaction for name, _ in scope["headers"])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        try:
+            response = await self.handle(request)
+        except EntryError as error:
+            response = outcome(error.status, error.code, error.diagnostics)
+        except GpcError as error:
+            response = outcome(error.status, error.issue_code, error.diagnostics)
+        await response(scope, receive, send)
+
+    async def handle(self, request: Request) -> Response:
+        root = SERVICE_ROOT.match(request.url.path)
+        below = request.url.path[root.end():].strip("/")
+        resource_type, _, resource_id = below.partition("/")
+        if request.method == "POST" and not below:
+            body = parse_body(request.headers.get("content-type"), await request.body())
+            return await self.bundle(root["ods"], body, parse_prefer(request.headers.get("prefer")))
+        if resource_type not in RESOURCE_TABLES:
+            raise EntryError(404, "not-found", f"{below} is not an administration path; use Type/id with Type one of "
+                                               f"{', '.join(RESOURCE_TYPES)}")
+        if request.method == "PUT" and resource_id:
+            body = parse_body(request.headers.get("content-type"), await request.body())
+            return await self.put(root["ods"], resource_type, resource_id, body,
+                                  parse_prefer(request.headers.get("prefer")), request.url)
+        if request.method == "GET" and resource_id:
+            return await self.read(resource_type, resource_id)
+        if request.method == "GET" and request.query_params.get("_summary") == "count":
+            table = RESOURCE_TABLES[resource_type].name
+            total = await self.provider.store.read(lambda con: con.execute(f"SELECT count(*) FROM {table}").fetchall())
+            bundle = {"resourceType": "Bundle", "type": "searchset", "total": total[0][0]}
+            return Response(orjson.dumps(bundle), media_type=FHIR_JSON)
+        raise EntryError(405, "not-supported", f"{request.method} {below}: use POST (a Bundle), PUT Type/id, "
+                                               "GET Type/id or GET Type?_summary=count")
+
+    async def read(self, resource_type: str, resource_id: str) -> Response:
+        found = await self.provider.store.read(lambda con: read_resource(con, resource_type, resource_id))
+        if found is None:
+            raise EntryError(404, "not-found", f"{resource_type}/{resource_id} is not in the store")
+        return Response(found.resource, media_type=FHIR_JSON, headers={"ETag": f'W/"{found.version_id}"'})
+
+    async def put(self, ods: str, resource_type: str, resource_id: str, resource, prefer: Prefer, url) -> Response:
+        put = await self._check(lambda: checked_put(0, "PUT", f"{resource_type}/{resource_id}", resource))
+        (written,) = await self.store(ods, [put])
+        headers = {"ETag": f'W/"{written.version_id}"', "Last-Modified": formatdate(self.clock(), usegmt=True),
+                   "Location": f"{str(url).split('?')[0]}/_history/{written.version_id}"}
+        status = 201 if written.created else 200
+        if prefer is Prefer.MINIMAL:
+            return Response(status_code=status, headers=headers)
+        return Response(written.resource, status, headers=headers, media_type=FHIR_JSON)
+
+    async def bundle(self, ods: str, bundle: Mapping, prefer: Prefer) -> Response:
+        bundle_type, checked = await self._check(lambda: bundle_puts(bundle))
+        errors = [entry for entry in checked if isinstance(entry, EntryError)]
+        if bundle_type == "transaction" and errors:
+            first = errors[0]
+            raise EntryError(400, first.code, f"The transaction was not applied: {first.diagnostics}"
+                                              + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
+        written = await self.store(ods, [entry for entry in checked if isinstance(entry, Put)])
+        by_key = {(w.resource_type, w.id): w for w in written}
+        last_modified = london_instant(self.clock())
+        entries = []
+        for entry in checked:
+            if isinstance(entry, EntryError):
+                entries.append({"response": {"status": str(entry.status),
+                                             "outcome": _outcome(entry.code, entry.diagnostics)}})
+                continue
+            done = by_key[(entry.resource_type, entry.resource["id"])]
+            answer = {"response": {"status": "201 Created" if done.created else "200 OK",
+                                   "location": f"{done.resource_type}/{done.id}/_history/{done.version_id}",
+                                   "etag": f'W/"{done.version_id}"', "lastModified": last_modified}}
+            if prefer is Prefer.REPRESENTATION:
+                answer = {"resource": orjson.Fragment(done.resource), **answer}
+            entries.append(answer)
+        response = {"resourceType": "Bundle", "type": BUNDLE_TYPES[bundle_type]}
+        if entries:
+            response["entry"] = entries
+        return Response(orjson.dumps(response), media_type=FHIR_JSON)
+
+    async def _check(self, check):
+        """Run the entry checks (model validation is CPU work) off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.provider.store.readers, check)
+
+    async def store(self, ods: str, puts: list[Put]) -> list[Written]:
+        """Write the resources in dependency order in one transaction; bring the in-memory state up to date."""
+        if not puts:
+            return []
+        now = self.clock()
+        last_updated = london_instant(now)
+        by_type = {t: [p.resource for p in puts if p.resource_type == t] for t in RESOURCE_TYPES}
+
+        def write(con) -> list[Written]:
+            return [w for t, resources in by_type.items() if resources
+                    for w in upsert_resources(con, t, resources, last_updated, ods)]
+
+        def apply(written: list[Written]) -> None:
+            provider = self.provider
+            if any(by_type[t] for t in DIRECTORY_TYPES):
+                provider.directory = provider.store.read_now(load_directory)
+            touched, free = _free_slots(provider, [w for w in written if w.resource_type == "Slot"])
+            provider.slots.remove(touched)
+            provider.slots.add(s for s in free if s.end > now - DAY)
+            if by_type["Patient"] or by_type["Appointment"]:
+                provider.next_numbers.clear()
+
+        return await self.provider.store.write(write, apply)

@@ -1,0 +1,110 @@
+"""The sandbox app: every practice of a store behind the GP Connect layers, and the administration endpoint.
+
+Each practice is served at `/{ODS}/STU3/1/gpconnect`; while the store holds one practice, it is also
+served at `/STU3/1/gpconnect`. With `admin`, plain FHIR administration requests (gpsynth.sandbox.admin)
+are answered beside the GP Connect ones. With `roll`, the horizon is moved to today on start and again
+after every midnight (gpsynth.sandbox.roll).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from .admin import AdminApi
+from .handlers import bound_handlers
+from .middleware import GpcGateway, NoStoreMiddleware
+from .provider import Provider
+from ..store import store_info
+from .roll import apply_roll, regenerate, roll_store, seconds_to_midnight
+from .store_access import StoreAccess
+from .times import london_today
+
+log = logging.getLogger(__name__)
+
+# The provider ASID the GP Connect provider assurance suite sends in Ssp-To.
+DEFAULT_PROVIDER_ASID = "918999198993"
+SINGLE_ROOT = "/STU3/1/gpconnect"
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    provider_asid: str = DEFAULT_PROVIDER_ASID
+    admin: bool = False
+    roll: bool = False
+
+
+class Dispatcher:
+    """ASGI app sending each request to the administration endpoint or the GP Connect gateway."""
+
+    def __init__(self, provider: Provider, gateway: GpcGateway, admin: AdminApi | None):
+        self.provider, self.gateway, self.admin = provider, gateway, admin
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if path == SINGLE_ROOT or path.startswith(SINGLE_ROOT + "/"):
+            practices = self.provider.directory.practices
+            if len(practices) == 1:
+                path = f"/{next(iter(practices))}{path}"
+                scope = {**scope, "path": path, "raw_path": path.encode()}
+        if self.admin is not None and self.admin.handles(scope):
+            await self.admin(scope, receive, send)
+        else:
+            await self.gateway(scope, receive, send)
+
+
+class Sandbox:
+    """The provider over one store, and the app serving it."""
+
+    def __init__(self, store: Path | str, options: SandboxOptions = SandboxOptions(),
+                 clock: Callable[[], float] = time.time):
+        self.options, self.clock = options, clock
+        self.store = StoreAccess(store)
+        self.rolled = self.store.write_now(lambda con: roll_store(con, london_today(clock()))) if options.roll else None
+        self.provider = Provider(self.store, clock())
+        gateway = GpcGateway(bound_handlers(self.provider), options.provider_asid, clock)
+        admin = AdminApi(self.provider, clock) if options.admin else None
+        self.app = Starlette(routes=[Route("/{path:path}", Dispatcher(self.provider, gateway, admin))],
+                             middleware=[Middleware(NoStoreMiddleware), Middleware(GZipMiddleware)],
+                             lifespan=self.lifespan)
+
+    def base_urls(self, origin: str) -> list[str]:
+        """The service root of every practice served, for `origin` (e.g. http://127.0.0.1:8080)."""
+        practices = list(self.provider.directory.practices)
+        urls = [f"{origin}/{ods}/STU3/1/gpconnect" for ods in practices]
+        return urls + ([f"{origin}{SINGLE_ROOT}"] if len(practices) == 1 else [])
+
+    async def roll_daily(self) -> None:
+        """Roll the horizon after every London midnight, through the one writer."""
+        while True:
+            await asyncio.sleep(seconds_to_midnight(self.clock()) + 60)
+            today = london_today(self.clock())
+            try:
+                info = await self.store.read(store_info)
+                days = await asyncio.get_running_loop().run_in_executor(None, regenerate, info, today)
+                rolled = await self.store.write(lambda con: apply_roll(con, days),
+                                                lambda _: self.provider.reload(self.clock()))
+                log.warning("rolled the horizon to %s: %s", today, rolled.summary())
+            except Exception:
+                log.exception("rolling the horizon to %s failed; the store is unchanged", today)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette):
+        task = asyncio.create_task(self.roll_daily()) if self.options.roll else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+            self.store.close()

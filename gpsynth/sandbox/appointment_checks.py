@@ -1,0 +1,92 @@
+"""Checks on an Appointment a consumer sends: STU3 structure, elements GP Connect forbids, text limits, changes.
+
+Every failure is 422 INVALID_RESOURCE with diagnostics naming the element, except where the spec or
+the assurance suite asks for another code (noted at the check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import orjson
+from fhir.resources.STU3.appointment import Appointment
+from pydantic import ValidationError
+
+from ..fhir.constants import EXT_CANCELLATION_REASON, PROFILE
+from .errors import INVALID_RESOURCE
+from .times import seconds
+
+FORBIDDEN = ("reason", "specialty", "appointmentType", "indication", "supportingInformation", "incomingReferral",
+             "requestedPeriod")
+TEXT_LIMITS = {"description": 100, "comment": 500}
+INSTANTS = ("start", "end", "created")
+NOT_COMPARED = ("resourceType", "id", "meta", "text")
+
+
+def check_appointment(resource: Mapping) -> None:
+    """The body is a FHIR STU3 Appointment on the GP Connect profile, without the elements GP Connect forbids."""
+    if resource.get("resourceType") != "Appointment":
+        raise INVALID_RESOURCE(f"The body is a {resource.get('resourceType')}; send an Appointment")
+    try:
+        Appointment.model_validate(resource)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise INVALID_RESOURCE(f"The Appointment is not valid FHIR STU3: {where}: {first['msg']}") from None
+    if PROFILE["Appointment"] not in (resource.get("meta") or {}).get("profile", ()):
+        raise INVALID_RESOURCE(f"Appointment.meta.profile must hold {PROFILE['Appointment']}")
+    for name in FORBIDDEN:
+        if name in resource:
+            raise INVALID_RESOURCE(f"Appointment.{name} must not be sent to a GP Connect provider")
+    if not (resource.get("description") or "").strip():
+        raise INVALID_RESOURCE("Appointment.description is required (at most 100 characters)")
+    for name, limit in TEXT_LIMITS.items():
+        if len(resource.get(name) or "") > limit:
+            raise INVALID_RESOURCE(f"Appointment.{name} has {len(resource[name])} characters; at most {limit} are allowed")
+    for reference in _references(resource):
+        if "://" in reference or reference.startswith("urn:"):
+            raise INVALID_RESOURCE(f"The reference {reference} is absolute; GP Connect references are relative, "
+                                   "e.g. Patient/1")
+
+
+def _references(value) -> Iterable[str]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key == "reference" and isinstance(item, str):
+                yield item
+            else:
+                yield from _references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _references(item)
+
+
+def _canonical(name: str, value) -> object:
+    """A value as compared: instants as UNIX seconds, lists (participants, slots…) in any order."""
+    if name in INSTANTS and isinstance(value, str):
+        try:
+            return seconds(value)
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return sorted(orjson.dumps(item, option=orjson.OPT_SORT_KEYS) for item in value)
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def changed_elements(sent: Mapping, stored: Mapping, may_change: Iterable[str]) -> list[str]:
+    """The elements `sent` changes from `stored`, besides `may_change`; an element left out is unchanged.
+
+    The cancellation-reason extension is left to the caller.
+    """
+    ignored = {*NOT_COMPARED, *may_change}
+    changed = []
+    for name in sent:
+        if name in ignored:
+            continue
+        sent_value, stored_value = sent[name], stored.get(name)
+        if name == "extension":
+            sent_value = [e for e in sent_value or () if e.get("url") != EXT_CANCELLATION_REASON]
+            stored_value = [e for e in stored_value or () if e.get("url") != EXT_CANCELLATION_REASON]
+        if _canonical(name, sent_value) != _canonical(name, stored_value):
+            changed.append(name)
+    return changed

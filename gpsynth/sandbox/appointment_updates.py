@@ -1,0 +1,56 @@
+"""Amend and cancel: the checks they share, and the stored appointment an update applies to.
+
+An update names its appointment in the URL and carries the whole resource, as read and edited. In the
+writer it must find the practice's appointment (404), at the version If-Match names (409
+FHIR_CONSTRAINT_VIOLATION), still booked and not yet started (422 INVALID_RESOURCE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import duckdb
+import orjson
+
+from .appointment_checks import check_appointment
+from .context import GpcRequest
+from .directory import Practice
+from .errors import BAD_REQUEST, FHIR_CONSTRAINT_VIOLATION, INVALID_RESOURCE, NO_RECORD_FOUND
+from .times import london_instant
+
+
+@dataclass(frozen=True)
+class Stored:
+    resource: dict
+    version_id: int
+
+
+def check_update_body(request: GpcRequest) -> Mapping:
+    """The body of an amend or cancel: an Appointment with the id of the URL."""
+    sent = request.body
+    check_appointment(sent)
+    url_id = request.path_params["id"]
+    if sent.get("id") != url_id:
+        raise BAD_REQUEST(f"Appointment.id {sent.get('id')} must equal the id in the URL, {url_id}")
+    return sent
+
+
+def updatable(con: duckdb.DuckDBPyConnection, request: GpcRequest, practice: Practice, action: str) -> Stored:
+    """The stored appointment `action` (amended, cancelled) applies to, after the shared checks."""
+    appointment_id = request.path_params["id"]
+    rows = con.execute("SELECT version_id, status, epoch(start)::BIGINT, resource FROM appointment "
+                       "WHERE id = ? AND organization_id = ?", [appointment_id, practice.organization_id]).fetchall()
+    if not rows:
+        raise NO_RECORD_FOUND(f"No appointment of {practice.ods_code} has the logical id {appointment_id}")
+    version_id, status, start, resource = rows[0]
+    if request.if_match is not None and request.if_match != str(version_id):
+        raise FHIR_CONSTRAINT_VIOLATION(f"If-Match names version {request.if_match} of Appointment/{appointment_id}, "
+                                        f"but the current version is {version_id}; read it again and resend",
+                                        headers={"ETag": f'W/"{version_id}"'})
+    if start <= request.now:
+        raise INVALID_RESOURCE(f"Appointment/{appointment_id} started at {london_instant(start)}; "
+                               f"only future appointments can be {action}")
+    if status != "booked":
+        raise INVALID_RESOURCE(f"Appointment/{appointment_id} is {status}; only booked appointments can be {action}")
+    return Stored(orjson.loads(resource), version_id)

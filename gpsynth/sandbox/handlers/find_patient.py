@@ -1,0 +1,27 @@
+"""Find a patient: the practice's active patients with an NHS number (deceased, sensitive and inactive ones are not found)."""
+
+from __future__ import annotations
+
+from ...fhir.constants import NHS_NUMBER
+from ...identifiers import is_valid_nhs_number
+from ..bundles import searchset
+from ..context import GpcRequest, GpcResponse
+from ..errors import INVALID_IDENTIFIER_SYSTEM, INVALID_NHS_NUMBER
+from ..params import identifier_token
+from ..provider import Provider
+
+FINDABLE = "state IN ('normal', 'no-appointments')"
+
+
+async def find_patient(request: GpcRequest, provider: Provider) -> GpcResponse:
+    practice = provider.practice(request)
+    token = identifier_token(request, f"{NHS_NUMBER}|9658218865")
+    if token.system != NHS_NUMBER:
+        raise INVALID_IDENTIFIER_SYSTEM(f"Patients are found by NHS number: identifier={NHS_NUMBER}|<NHS number>, "
+                                        f"not by {token.system}")
+    if not is_valid_nhs_number(token.value):
+        raise INVALID_NHS_NUMBER(f"{token.value} is not a valid NHS number (10 digits passing the modulus-11 check)")
+    rows = await provider.store.read(lambda con: con.execute(
+        f"SELECT resource FROM patient WHERE nhs_number = ? AND organization_id = ? AND {FINDABLE} ORDER BY shard, seq",
+        [token.value, practice.organization_id]).fetchall())
+    return GpcResponse(searchset((row[0].encode() for row in rows), request.response_format, request.now))

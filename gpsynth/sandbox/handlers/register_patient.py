@@ -1,0 +1,163 @@
+"""Register a patient ($gpc.registerpatient): a temporary registration at the practice, answered with a searchset.
+
+The sandbox has no Spine: the store stands in for PDS. An NHS number the store does not hold is a
+patient PDS knows by the demographics sent; one it holds must match them the way 1.2.7 verifies a
+PDS record (the birth date, or two of its three parts with the first three letters of the family name
+and the first initial), and must not be deceased or sensitive. A patient already registered at the
+practice is a duplicate (409); one whose registration there ended is registered again, temporarily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import duckdb
+import orjson
+from fhir.resources.STU3.patient import Patient
+from pydantic import ValidationError
+
+from ...fhir import constants as c
+from ...fhir.common import coding, english_communication
+from ...identifiers import is_valid_nhs_number
+from ...store import update_resource
+from ...store.columns import derive_columns
+from ...store.upsert import upsert_resources
+from ..bundles import searchset
+from ..context import GpcRequest, GpcResponse
+from ..directory import Practice
+from ..errors import (BAD_REQUEST, DUPLICATE_REJECTED, INVALID_NHS_NUMBER, INVALID_PATIENT_DEMOGRAPHICS,
+                      INVALID_RESOURCE)
+from ..provider import Provider
+from ..times import london_instant, london_today
+
+PARAMETER = "registerPatient"
+TEMPORARY = "T"
+ALLOWED = ("resourceType", "meta", "identifier", "name", "birthDate", "gender", "address", "telecom", "extension")
+ACTIVE_STATES = ("normal", "no-appointments", "sensitive")
+
+
+def sent_patient(body: Mapping) -> dict:
+    """The Patient of the registerPatient parameter, after the checks GP Connect and the assurance suite make."""
+    if body.get("resourceType") != "Parameters":
+        raise INVALID_RESOURCE(f"The body is a {body.get('resourceType')}; send a Parameters resource with one "
+                               f"{PARAMETER} parameter")
+    parameters = body.get("parameter") or []
+    named = [p for p in parameters if p.get("name") == PARAMETER]
+    if len(named) > 1:
+        raise BAD_REQUEST(f"The {PARAMETER} parameter is sent {len(named)} times; send it once")
+    if len(parameters) != 1 or not named:
+        names = ", ".join(str(p.get("name")) for p in parameters) or "none"
+        raise INVALID_RESOURCE(f"Parameters must hold exactly one parameter, {PARAMETER}; it holds {names}")
+    patient = named[0].get("resource") or {}
+    if patient.get("resourceType") != "Patient":
+        raise INVALID_RESOURCE(f"The {PARAMETER} parameter must hold a Patient resource")
+    try:
+        Patient.model_validate(patient)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise INVALID_RESOURCE(f"The Patient is not valid FHIR STU3: {'.'.join(map(str, first['loc']))}: "
+                               f"{first['msg']}") from None
+    nhs_numbers = [i.get("value") for i in patient.get("identifier") or () if i.get("system") == c.NHS_NUMBER]
+    if len(nhs_numbers) != 1:
+        raise INVALID_NHS_NUMBER(f"The Patient needs one identifier with system {c.NHS_NUMBER}")
+    if not is_valid_nhs_number(nhs_numbers[0] or ""):
+        raise INVALID_NHS_NUMBER(f"{nhs_numbers[0]} is not a valid NHS number (10 digits passing the modulus-11 check)")
+    official = [n for n in patient.get("name") or () if n.get("use") == "official"]
+    if len(official) != 1 or not official[0].get("family") or not official[0].get("given"):
+        raise BAD_REQUEST("The Patient needs one name with use official, a family name and a given name")
+    if not patient.get("birthDate"):
+        raise BAD_REQUEST("The Patient needs a birthDate")
+    extra = [name for name in patient if name not in ALLOWED]
+    if extra:
+        raise INVALID_RESOURCE(f"Patient.{extra[0]} cannot be sent when registering; allowed: {', '.join(ALLOWED[2:])}")
+    if [e.get("url") for e in patient.get("extension") or ()] not in ([], [c.EXT_NHS_COMMUNICATION]):
+        raise INVALID_RESOURCE(f"The only extension a registration may carry is one {c.EXT_NHS_COMMUNICATION}")
+    addresses = [a.get("use") for a in patient.get("address") or ()]
+    if addresses.count("home") > 1 or addresses.count("temp") > 1 or set(addresses) - {"home", "temp"}:
+        raise INVALID_RESOURCE("A registration may carry one home address and one temp address")
+    phones = [t.get("use") for t in patient.get("telecom") or () if t.get("system") == "phone"]
+    emails = [t for t in patient.get("telecom") or () if t.get("system") == "email"]
+    if len(phones) != len(set(phones)) or len(emails) > 1:
+        raise INVALID_RESOURCE("A registration may carry one phone number per use and one email address")
+    return patient
+
+
+def demographics_match(sent: Mapping, family: str, given: str, birth_date: date) -> bool:
+    """The 1.2.7 PDS verification rule, with the store's record in the place of PDS."""
+    name = next(n for n in sent["name"] if n.get("use") == "official")
+    try:
+        born = date.fromisoformat(sent["birthDate"])
+    except ValueError:
+        return False
+    if born == birth_date:
+        return True
+    parts = sum((born.year == birth_date.year, born.month == birth_date.month, born.day == birth_date.day))
+    sent_given = (name.get("given") or [""])[0]
+    return (parts >= 2 and name["family"][:3].lower() == (family or "")[:3].lower()
+            and sent_given[:1].lower() == (given or "")[:1].lower())
+
+
+def temporary_registration(practice: Practice, today: date) -> dict:
+    registration_type = coding(c.CS_REGISTRATION_TYPE, TEMPORARY, c.REGISTRATION_TYPES[TEMPORARY])
+    return {"url": c.EXT_REGISTRATION_DETAILS, "extension": [
+        {"url": "registrationPeriod", "valuePeriod": {"start": today.isoformat()}},
+        {"url": "registrationType", "valueCodeableConcept": {"coding": [registration_type]}},
+        {"url": "preferredBranchSurgery", "valueReference": {"reference": f"Location/{practice.main_location_id}"}},
+    ]}
+
+
+def registered_patient(patient_id: str, sent: Mapping, practice: Practice, today: date) -> dict:
+    """The Patient as the practice now holds it: what was sent, with a temporary registration."""
+    nhs_number = next(i["value"] for i in sent["identifier"] if i.get("system") == c.NHS_NUMBER)
+    verification = coding(c.CS_NHS_NUMBER_VERIFICATION, "01", c.NHS_NUMBER_VERIFICATION["01"])
+    communication = [e for e in sent.get("extension") or () if e.get("url") == c.EXT_NHS_COMMUNICATION]
+    resource = {
+        "resourceType": "Patient",
+        "id": patient_id,
+        "meta": {"profile": [c.PROFILE["Patient"]]},
+        "extension": [temporary_registration(practice, today), *(communication or [english_communication()])],
+        "identifier": [{"extension": [{"url": c.EXT_NHS_NUMBER_VERIFICATION,
+                                       "valueCodeableConcept": {"coding": [verification]}}],
+                        "system": c.NHS_NUMBER, "value": nhs_number}],
+        "active": True,
+        "name": sent["name"],
+    }
+    for name in ("telecom", "gender", "birthDate", "address"):
+        if sent.get(name):
+            resource[name] = sent[name]
+    resource["managingOrganization"] = {"reference": f"Organization/{practice.organization_id}"}
+    return resource
+
+
+async def register_patient(request: GpcRequest, provider: Provider) -> GpcResponse:
+    practice = provider.practice(request)
+    sent = sent_patient(request.body)
+    nhs_number = next(i["value"] for i in sent["identifier"] if i.get("system") == c.NHS_NUMBER)
+    today = london_today(request.now)
+    last_updated = london_instant(request.now)
+
+    def register(con: duckdb.DuckDBPyConnection) -> bytes:
+        known = con.execute("SELECT id, organization_id, state, family, given, birth_date, resource FROM patient "
+                            "WHERE nhs_number = ? ORDER BY shard, seq", [nhs_number]).fetchall()
+        for _, _, state, *_ in known:
+            if state in ("deceased", "sensitive"):
+                raise INVALID_PATIENT_DEMOGRAPHICS(f"PDS holds NHS number {nhs_number} as {state}; such patients "
+                                                   "cannot be registered through GP Connect")
+        if known and not demographics_match(sent, *known[0][3:6]):
+            raise INVALID_PATIENT_DEMOGRAPHICS(f"The demographics sent do not match PDS for NHS number {nhs_number}: "
+                                               "check the birth date and the names")
+        here = [row for row in known if row[1] == practice.organization_id]
+        if here and here[0][2] in ACTIVE_STATES:
+            raise DUPLICATE_REJECTED(f"NHS number {nhs_number} is already registered at {practice.ods_code} "
+                                     f"as Patient/{here[0][0]}")
+        if here:
+            stored = orjson.loads(here[0][6])
+            resource = registered_patient(stored["id"], sent, practice, today)
+            return update_resource(con, "Patient", resource, last_updated, **derive_columns("Patient", resource))
+        patient_id = provider.new_id(con, "Patient", f"{practice.ods_code}-P")
+        resource = registered_patient(patient_id, sent, practice, today)
+        return upsert_resources(con, "Patient", [resource], last_updated, practice.ods_code)[0].resource
+
+    registered = await provider.store.write(register)
+    return GpcResponse(searchset([registered], request.response_format, request.now, profiled=True))

@@ -1,0 +1,76 @@
+"""Search parameters as GP Connect defines them: one `identifier` token, and prefixed dates (`ge2026-11-25`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .context import GpcRequest
+from .errors import BAD_REQUEST, INVALID_PARAMETER
+
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}")
+
+
+def one_value(request: GpcRequest, name: str) -> str:
+    """The value of a parameter that must be sent exactly once, its name spelled exactly; else 400 BAD_REQUEST."""
+    values = request.query_values(name)
+    if len(values) == 1:
+        return values[0]
+    if len(values) > 1:
+        raise BAD_REQUEST(f"The {name} parameter is sent {len(values)} times; send it once")
+    miscased = sorted({key for key, _ in request.query if key.lower() == name.lower()})
+    if miscased:
+        raise BAD_REQUEST(f"The parameter is named {name} (case-sensitive), not {miscased[0]}")
+    raise BAD_REQUEST(f"The {name} parameter is required")
+
+
+@dataclass(frozen=True)
+class Token:
+    system: str
+    value: str
+
+
+def identifier_token(request: GpcRequest, example: str) -> Token:
+    """The single `identifier=system|value` parameter; 422 INVALID_PARAMETER when system or value is empty."""
+    raw = one_value(request, "identifier")
+    system, bar, value = raw.partition("|")
+    if not bar or not system.strip() or not value.strip():
+        raise INVALID_PARAMETER(f"identifier {raw!r} must be system|value, e.g. {example}")
+    return Token(system.strip(), value.strip())
+
+
+@dataclass(frozen=True)
+class DateParam:
+    """A prefixed date search value: `ge2026-11-25` or `le2026-11-25T17:00:00+00:00`."""
+
+    prefix: str
+    text: str
+    day: date
+    instant: datetime | None       # None for a date without a time
+
+    @property
+    def has_time(self) -> bool:
+        return self.instant is not None
+
+
+def date_param(name: str, raw: str, allow_time: bool) -> DateParam:
+    """Parse a prefixed date; 422 INVALID_PARAMETER, saying what is allowed, for anything else.
+
+    A `+` of an offset that arrived unencoded (as a space) is read as `+`.
+    """
+    raw = raw.strip()
+    prefix, text = raw[:2], raw[2:].replace(" ", "+")
+    allowed = "yyyy-mm-dd or yyyy-mm-ddThh:mm:ss+hh:mm" if allow_time else "yyyy-mm-dd (a date, no time)"
+    if not prefix.isalpha():
+        raise INVALID_PARAMETER(f"{name}={raw}: the value needs a prefix (ge or le) before the date")
+    try:
+        if DATE.fullmatch(text):
+            return DateParam(prefix, text, date.fromisoformat(text), None)
+        if allow_time and DATE_TIME.fullmatch(text):
+            instant = datetime.fromisoformat(text)
+            return DateParam(prefix, text, instant.date(), instant)
+    except ValueError:
+        pass
+    raise INVALID_PARAMETER(f"{name}={raw}: {text!r} is not a valid {allowed}")

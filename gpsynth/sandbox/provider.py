@@ -1,0 +1,75 @@
+"""The sandbox provider's state: its store, the directory, the free-slot index, the booking window and ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import duckdb
+import yaml
+
+from ..scenario import parse_scenario
+from ..store import store_info
+from ..store.ids import highest_number
+from .context import GpcRequest
+from .directory import Directory, Practice, load_directory
+from .errors import NO_RECORD_FOUND
+from .slot_index import SlotIndex, query_free_slots
+from .store_access import StoreAccess
+from .times import day_end, london_today
+
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class BookingWindow:
+    """The scenario's booking window: how soon (hours from now) and how late (days from today) a slot can be booked."""
+
+    min_hours_ahead: int
+    max_days_ahead: int
+
+    def bounds(self, now: float) -> tuple[int, int]:
+        """(earliest, latest) slot start, in UNIX seconds, that may be offered and booked at `now`."""
+        latest_day = london_today(now) + timedelta(days=self.max_days_ahead)
+        return int(now) + self.min_hours_ahead * 3600, day_end(latest_day)
+
+
+def booking_window(con: duckdb.DuckDBPyConnection) -> BookingWindow:
+    """The window in the rules the store was generated from."""
+    rules = parse_scenario(yaml.safe_load(store_info(con).scenario_yaml) or {}, "the store's scenario_yaml")
+    return BookingWindow(rules.min_hours_ahead, rules.max_days_ahead)
+
+
+class Provider:
+    """What every interaction handler works with."""
+
+    def __init__(self, store: StoreAccess, now: float):
+        self.store = store
+        self.window = store.read_now(booking_window)
+        self.directory = Directory()
+        self.slots = SlotIndex()
+        self.next_numbers: dict[str, int] = {}
+        self.reload(now)
+
+    def reload(self, now: float) -> None:
+        """Load the directory and the free-slot index from the store again (after loads and rolls)."""
+        self.directory = self.store.read_now(load_directory)
+        self.slots = SlotIndex(self.store.read_now(lambda con: query_free_slots(con, now - DAY)))
+        self.next_numbers.clear()
+
+    def practice(self, request: GpcRequest) -> Practice:
+        """The practice whose service root the request is addressed to; 404 when the store has none with that ODS code."""
+        practice = self.directory.practices.get(request.practice_ods_code)
+        if practice is None:
+            served = ", ".join(self.directory.practices) or "none"
+            raise NO_RECORD_FOUND(f"No practice with ODS code {request.practice_ods_code} is served here; "
+                                  f"practices served: {served}")
+        return practice
+
+    def new_id(self, con: duckdb.DuckDBPyConnection, resource_type: str, prefix: str) -> str:
+        """The next id `<prefix><n>` of a resource type, numbering on from the highest n stored (writer only)."""
+        key = f"{resource_type}:{prefix}"
+        if key not in self.next_numbers:
+            self.next_numbers[key] = highest_number(con, resource_type, prefix)
+        self.next_numbers[key] += 1
+        return f"{prefix}{self.next_numbers[key]}"

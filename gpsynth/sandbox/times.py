@@ -1,0 +1,34 @@
+"""Instants and days as the sandbox compares them: UNIX seconds, and Europe/London calendar days."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from ..calendar import LONDON
+
+
+def seconds(value: str) -> int:
+    """An ISO 8601 instant with an offset -> UNIX seconds (ValueError when it has no offset)."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value} has no UTC offset")
+    return int(parsed.timestamp())
+
+
+def london_today(now: float) -> date:
+    return datetime.fromtimestamp(now, LONDON).date()
+
+
+def day_start(day: date) -> int:
+    """UNIX seconds of 00:00 London time on `day`."""
+    return int(datetime.combine(day, time(0), tzinfo=LONDON).timestamp())
+
+
+def day_end(day: date) -> int:
+    """UNIX seconds of the last second of `day` in London (23:59:59, whatever the clocks did)."""
+    return day_start(day + timedelta(days=1)) - 1
+
+
+def london_instant(when: float) -> str:
+    """UNIX seconds -> `2026-11-25T17:03:09+00:00`, the London wall-clock time with its offset."""
+    return datetime.fromtimestamp(int(when), LONDON).isoformat()
