@@ -81,10 +81,13 @@ Examples:
 @click.option("--bundle-size", type=click.IntRange(min=1), default=1000, show_default=True, help="Most entries per transaction Bundle.")
 @click.option("--max-file-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Split NDJSON and Parquet files past this size.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes generating practices in parallel. Default: cores.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder (written atomically).")
+@click.option("--dask", "dask_address", metavar="SCHEDULER_ADDRESS", help="Generate practices on a Dask cluster, e.g. tcp://10.0.0.5:8786.")
+@click.option("--out", required=True, metavar="FOLDER|URL",
+              help="Output folder, or an fsspec URL such as s3://bucket/data (written atomically).")
 @click.option("--overwrite", is_flag=True, help="Replace the output folder if it already has content.")
 @friendly_errors
-def generate_command(scenario_name, seed, as_of, formats, bundle_kind, bundle_size, max_file_mb, workers, out, overwrite):
+def generate_command(scenario_name, seed, as_of, formats, bundle_kind, bundle_size, max_file_mb, workers, dask_address, out,
+                     overwrite):
     """Generate a dataset into OUT."""
     scenario = load_scenario(scenario_name)
     options = OutputOptions(parse_formats(formats), bundle_kind, bundle_size, max_file_mb * 1024 * 1024)
@@ -92,7 +95,8 @@ def generate_command(scenario_name, seed, as_of, formats, bundle_kind, bundle_si
                   console=console, transient=True) as progress:
         task = progress.add_task(f"generating {scenario.name}", total=None)
         summary = generate(scenario, seed, parse_as_of(as_of), out, options, workers or default_workers(), overwrite,
-                           on_shard=lambda done, total: progress.update(task, completed=done, total=total))
+                           on_shard=lambda done, total: progress.update(task, completed=done, total=total),
+                           dask_address=dask_address)
     table = Table(title=f"{scenario.name} → {out}  ({summary.seconds:.1f} s)")
     table.add_column("resource")
     table.add_column("count", justify="right")
@@ -147,6 +151,7 @@ Examples:
   gpsynth load out/ --server http://localhost:8080/fhir --only Slot,Appointment --mode batch --concurrency 8
   gpsynth load out/ --server http://localhost:8080/fhir --dry-run        the bundles it would send
   gpsynth load out/ --server http://localhost:8080/fhir --resume         carry on after an interruption
+  gpsynth load store/gpsynth.duckdb --server http://localhost:8080/fhir  from a store, bookings included
 """)
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--server", required=True, metavar="URL", help="The FHIR base URL.")
@@ -172,7 +177,7 @@ Examples:
 @friendly_errors
 def load_command(source, server, mode, bundle_size, concurrency, only, fhir_version, keep_profiles, headers, timeout,
                  retries, checkpoint, resume, dry_run, verify):
-    """Load a generated dataset SOURCE into a FHIR server, resumably; exit 1 if anything failed."""
+    """Load SOURCE (a store file or generated folder) into a FHIR server, resumably; exit 1 if anything failed."""
     options = LoadOptions(mode=mode, bundle_size=bundle_size, concurrency=concurrency, only=parse_only(only),
                           fhir_version=fhir_version, keep_profiles=keep_profiles, headers=tuple(parse_header(h) for h in headers),
                           retry=RetryPolicy(retries=retries, timeout=timeout), checkpoint=checkpoint, resume=resume, verify=verify)

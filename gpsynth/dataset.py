@@ -16,7 +16,7 @@ from .errors import GpsynthError
 from .executor import map_in_order
 from .fhir import last_updated_for, render_shard
 from .generate import consumer_shard, practice_shard
-from .output import atomic_folder
+from .output import output_folder
 from .plan import Plan, PracticePlan, make_plan
 from .records import Shard
 from .scenario import Scenario
@@ -90,17 +90,17 @@ def rendered_shards(plan: Plan, workers: int = 1, keep_records: bool = True, das
     yield from map_in_order(partial(render_practice, rules, keep_records), plan.practices, workers, dask_address)
 
 
-def generate(scenario: Scenario, seed: int, as_of: date, out: Path, options: OutputOptions = OutputOptions(),
+def generate(scenario: Scenario, seed: int, as_of: date, out: Path | str, options: OutputOptions = OutputOptions(),
              workers: int = 1, overwrite: bool = False, on_shard: Callable[[int, int], None] | None = None,
              dask_address: str | None = None, extra_sinks: Sequence = ()) -> Summary:
-    """Write the dataset to `out` atomically; `on_shard(done, total)` reports progress.
+    """Write the dataset to `out` (a folder or an fsspec URL) atomically; `on_shard(done, total)` reports progress.
 
     Practices are generated on `workers` local processes, or on the Dask cluster at `dask_address`.
     `extra_sinks` receive the shards too, beside the sinks of the chosen formats."""
     started = time.perf_counter()
     plan = make_plan(scenario, seed, as_of)
     summary = Summary()
-    with atomic_folder(out, overwrite) as folder:
+    with output_folder(out, overwrite) as folder:
         sinks = make_sinks(folder, dataset_info(plan), options) + list(extra_sinks)
         total = len(plan.practices) + 1
         keep_records = any(sink.needs_records for sink in sinks)
