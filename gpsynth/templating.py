@@ -6,11 +6,12 @@ from functools import lru_cache
 from importlib import resources
 
 import jinja2
+import orjson
 
 
 @lru_cache(maxsize=1)
 def template_environment() -> jinja2.Environment:
-    """Templates ending .html.j2 or .jmx.j2 escape their values; the Python and JavaScript ones quote them with filters."""
+    """Templates ending .html.j2 or .jmx.j2 escape their values; the Python and JavaScript ones write `| quoted`."""
     folder = resources.files("gpsynth.templates")
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(folder)),
@@ -20,8 +21,13 @@ def template_environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    environment.filters["pyrepr"] = repr
+    environment.filters["quoted"] = quoted
     return environment
+
+
+def quoted(text: str) -> str:
+    """A string literal valid in Python and JavaScript alike: JSON's double-quoted string."""
+    return orjson.dumps(str(text)).decode()
 
 
 def render(template_name: str, **values) -> str:
