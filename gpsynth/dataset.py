@@ -20,11 +20,12 @@ from .output import output_folder
 from .plan import Plan, PracticePlan, make_plan
 from .records import Shard
 from .scenario import Scenario
-from .sinks.base import DatasetInfo
+from .sinks.base import DatasetInfo, ShardOutput
 from .sinks.duckdb import DuckdbSink
 from .sinks.json_bundles import BUNDLE_KINDS, DEFAULT_BUNDLE_SIZE, JsonBundleSink
 from .sinks.ndjson import DEFAULT_MAX_FILE_BYTES, NdjsonSink
 from .sinks.parquet import ParquetSink
+from .store.rows import shard_rows
 
 FORMATS = ("json", "ndjson", "duckdb", "parquet")
 
@@ -73,21 +74,27 @@ def make_sinks(folder: Path, info: DatasetInfo, options: OutputOptions) -> list:
     return sinks
 
 
-def render_practice(plan: Plan, keep_records: bool, practice: PracticePlan) -> tuple[Shard, dict[str, list[bytes]]]:
-    """A practice's shard and its rendering; the records are dropped unless a sink needs them,
-    because pickling records back from a worker costs more than generating them."""
-    shard = practice_shard(plan, practice)
-    rendered = render_shard(shard, last_updated_for(plan.as_of))
-    return (shard if keep_records else Shard(practice.ods_code)), rendered
+def shard_output(number: int, shard: Shard, last_updated: str, needs: frozenset[str]) -> ShardOutput:
+    """A shard rendered, with what the sinks need besides the JSON.
+
+    Store rows are columnar and cross process boundaries cheaply, so they are made here, where the
+    shard was generated; records are passed on only when asked for, as pickling them costs more
+    than generating them."""
+    rendered = render_shard(shard, last_updated)
+    rows = shard_rows(number, shard, rendered, last_updated) if "rows" in needs else None
+    return ShardOutput(number, shard.practice_ods, rendered, rows, shard if "records" in needs else None)
 
 
-def rendered_shards(plan: Plan, workers: int = 1, keep_records: bool = True, dask_address: str | None = None):
-    """The consumer organisations, then every practice, in plan order."""
-    consumers = consumer_shard(plan)
-    yield consumers, render_shard(consumers, last_updated_for(plan.as_of))
+def render_practice(plan: Plan, needs: frozenset[str], practice: PracticePlan) -> ShardOutput:
+    return shard_output(practice.index + 1, practice_shard(plan, practice), last_updated_for(plan.as_of), needs)
+
+
+def rendered_shards(plan: Plan, workers: int = 1, needs: frozenset[str] = frozenset(), dask_address: str | None = None):
+    """The consumer organisations (shard 0), then every practice, in plan order."""
+    yield shard_output(0, consumer_shard(plan), last_updated_for(plan.as_of), needs)
     # Each task carries the rules but not the list of every practice, which grows with the dataset.
     rules = replace(plan, practices=())
-    yield from map_in_order(partial(render_practice, rules, keep_records), plan.practices, workers, dask_address)
+    yield from map_in_order(partial(render_practice, rules, needs), plan.practices, workers, dask_address)
 
 
 def generate(scenario: Scenario, seed: int, as_of: date, out: Path | str, options: OutputOptions = OutputOptions(),
@@ -103,10 +110,10 @@ def generate(scenario: Scenario, seed: int, as_of: date, out: Path | str, option
     with output_folder(out, overwrite) as folder:
         sinks = make_sinks(folder, dataset_info(plan), options) + list(extra_sinks)
         total = len(plan.practices) + 1
-        keep_records = any(sink.needs_records for sink in sinks)
-        for shard, rendered in rendered_shards(plan, workers, keep_records, dask_address):
+        needs = frozenset().union(*(sink.needs for sink in sinks))
+        for output in rendered_shards(plan, workers, needs, dask_address):
             for sink in sinks:
-                sink.write(shard, rendered)
+                sink.write(output)
             summary.shards += 1
             if on_shard:
                 on_shard(summary.shards, total)

@@ -16,8 +16,7 @@ from .dataset import OutputOptions, make_sinks
 from .errors import GpsynthError
 from .fhir.constants import RESOURCE_TYPES
 from .output import atomic_folder
-from .records import Shard
-from .sinks.parquet import ParquetSink
+from .sinks.base import ShardOutput
 from .store.database import open_store, store_info
 from .store.rows import ShardRows
 from .store.schema import RESOURCE_TABLES
@@ -54,15 +53,10 @@ def export_store(store: Path, out: Path, options: OutputOptions, overwrite: bool
         info = store_info(con).dataset_info()
         with atomic_folder(out, overwrite) as folder:
             sinks = make_sinks(folder, info, options)
-            row_sinks = [sink for sink in sinks if isinstance(sink, ParquetSink)]
-            text_sinks = [sink for sink in sinks if sink not in row_sinks]
             for rows in stored_shards(con):
-                for sink in row_sinks:
-                    sink.write_rows(rows)
-                if text_sinks:
-                    shard, rendered = Shard(rows.practice_ods), rendered_resources(rows)
-                    for sink in text_sinks:
-                        sink.write(shard, rendered)
+                output = ShardOutput(rows.shard, rows.practice_ods, rendered_resources(rows), rows)
+                for sink in sinks:
+                    sink.write(output)
             for sink in sinks:
                 counts = sink.close()
             (folder / "scenario.yaml").write_text(info.rules_yaml, encoding="utf-8")

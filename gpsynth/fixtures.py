@@ -13,21 +13,22 @@ from .calendar import LONDON
 from .dataset import OutputOptions, generate
 from .fhir.constants import RESOURCE_TYPES
 from .records import Organization, Patient, Shard, Slot
+from .sinks.base import ShardOutput
 from .scenario import Scenario
 
 
 class MemorySink:
     """Keeps every shard's records and resources; used beside the file sinks."""
 
-    needs_records = True
+    needs = frozenset({"records"})
 
     def __init__(self):
         self.shards: list[Shard] = []
         self.resources: dict[str, dict[str, dict]] = {t: {} for t in RESOURCE_TYPES}
 
-    def write(self, shard: Shard, rendered: dict[str, list[bytes]]) -> None:
-        self.shards.append(shard)
-        for resource_type, lines in rendered.items():
+    def write(self, output: ShardOutput) -> None:
+        self.shards.append(output.records)
+        for resource_type, lines in output.rendered.items():
             for line in lines:
                 resource = orjson.loads(line)
                 self.resources[resource_type][resource["id"]] = resource

@@ -19,6 +19,7 @@ from gpsynth.errors import GpsynthError
 from gpsynth.export import export_store, stored_shards
 from gpsynth.fhir.constants import RESOURCE_TYPES
 from gpsynth.scenario import load_scenario, preset_names, preset_text
+from gpsynth.sinks.base import ShardOutput
 from gpsynth.sinks.parquet import ParquetSink
 from gpsynth.store import (StoreWriter, insert_resource, open_store, read_resource, resource_counts, store_info,
                            stored_resources, transaction, update_resource)
@@ -226,7 +227,7 @@ def test_parquet_splits_files_and_row_groups_deterministically(network, tmp_path
     def write(folder: Path) -> Path:
         sink = ParquetSink(folder, info, max_file_bytes=40_000, row_group_rows=700)
         for rows in stored_shards(con):
-            sink.write_rows(rows)
+            sink.write(ShardOutput(rows.shard, rows.practice_ods, {}, rows))
         sink.close()
         return folder / "parquet"
 
@@ -305,12 +306,12 @@ def test_unknown_columns_are_refused(network, tmp_path):
 class FailingSink:
     """Stands for a crash part-way through: fails on the second shard."""
 
-    needs_records = False
+    needs = frozenset()
 
     def __init__(self):
         self.shards = 0
 
-    def write(self, shard, rendered):
+    def write(self, output):
         self.shards += 1
         if self.shards == 2:
             raise RuntimeError("disk on fire")

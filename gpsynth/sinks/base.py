@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..records import Shard
+
+if TYPE_CHECKING:
+    from ..store.rows import ShardRows
 
 
 @dataclass(frozen=True)
@@ -20,11 +23,24 @@ class DatasetInfo:
     version: str
 
 
-class Sink(Protocol):
-    needs_records: bool  # False when the rendered JSON is all the sink reads
+@dataclass(frozen=True)
+class ShardOutput:
+    """One shard on its way to the sinks: always its rendered JSON; store rows or records on request."""
 
-    def write(self, shard: Shard, rendered: dict[str, list[bytes]]) -> None:
-        """Add one shard: its records and their rendered JSON, by resource type."""
+    number: int                             # 0 for the consumer organisations, then 1, 2, ... per practice
+    practice_ods: str                       # 'consumers' for shard 0
+    rendered: dict[str, list[bytes]]        # resource type -> compact JSON per resource, in output order
+    rows: ShardRows | None = None           # typed store rows, made where the shard was generated
+    records: Shard | None = None            # the records themselves (only when generated in this process)
+
+
+class Sink(Protocol):
+    # What the sink reads besides the rendered JSON: "rows" (store rows) and/or "records".
+    # Rows are made in the worker that generated the shard; records never leave that process cheaply.
+    needs: frozenset[str]
+
+    def write(self, output: ShardOutput) -> None:
+        """Add one shard, in output order."""
 
     def close(self) -> dict[str, int]:
         """Finish the output; return resources written by type."""

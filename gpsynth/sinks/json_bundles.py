@@ -11,8 +11,7 @@ from pathlib import Path
 import orjson
 
 from ..fhir.constants import RESOURCE_TYPES
-from ..records import Shard
-from .base import DatasetInfo, sink_folder
+from .base import DatasetInfo, ShardOutput, sink_folder
 
 BUNDLE_KINDS = ("collection", "transaction")
 DEFAULT_BUNDLE_SIZE = 1000
@@ -37,7 +36,7 @@ def transaction_entry(resource_type: str, resource: bytes) -> bytes:
 
 
 class JsonBundleSink:
-    needs_records = False
+    needs = frozenset()
 
     def __init__(self, root: Path, info: DatasetInfo, kind: str = "collection", bundle_size: int = DEFAULT_BUNDLE_SIZE):
         self.folder = sink_folder(root, "json")
@@ -46,13 +45,14 @@ class JsonBundleSink:
         self.bundles = 0
         self.counts = Counter()
 
-    def write(self, shard: Shard, rendered: dict[str, list[bytes]]) -> None:
+    def write(self, output: ShardOutput) -> None:
+        rendered = output.rendered
         for resource_type in RESOURCE_TYPES:
             self.counts[resource_type] += len(rendered.get(resource_type, ()))
         if self.kind == "collection":
             entries = [collection_entry(r) for t in RESOURCE_TYPES for r in rendered.get(t, ())]
             if entries:
-                self._write_bundle(shard.practice_ods, entries)
+                self._write_bundle(output.practice_ods, entries)
             return
         for resource_type in RESOURCE_TYPES:
             for resource in rendered.get(resource_type, ()):

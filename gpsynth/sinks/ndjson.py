@@ -8,14 +8,13 @@ from pathlib import Path
 import orjson
 
 from ..fhir.constants import RESOURCE_TYPES
-from ..records import Shard
-from .base import DatasetInfo, sink_folder
+from .base import DatasetInfo, ShardOutput, sink_folder
 
 DEFAULT_MAX_FILE_BYTES = 1 << 30
 
 
 class NdjsonSink:
-    needs_records = False
+    needs = frozenset()
 
     def __init__(self, root: Path, info: DatasetInfo, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES):
         self.folder = sink_folder(root, "ndjson")
@@ -36,8 +35,8 @@ class NdjsonSink:
             self.sizes[resource_type] = 0
         return self.handles[resource_type], entries[-1]
 
-    def write(self, shard: Shard, rendered: dict[str, list[bytes]]) -> None:
-        for resource_type, lines in rendered.items():
+    def write(self, output: ShardOutput) -> None:
+        for resource_type, lines in output.rendered.items():
             start = 0
             while start < len(lines):
                 # Fill the current file up to the limit, one line at a time only near the boundary.

@@ -13,10 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..fhir.constants import RESOURCE_TYPES
-from ..records import Shard
-from ..store.rows import ShardRows, dataset_table, shard_rows
+from ..store.rows import dataset_table
 from ..store.schema import DATASET_TABLE, RESOURCE_TABLES, SHARD_TABLE, Table
-from .base import DatasetInfo, sink_folder
+from .base import DatasetInfo, ShardOutput, sink_folder
 
 DEFAULT_MAX_FILE_BYTES = 1 << 30
 ROW_GROUP_ROWS = 50_000
@@ -70,27 +69,21 @@ class TableFiles:
 
 
 class ParquetSink:
-    needs_records = True
+    needs = frozenset({"rows"})
 
     def __init__(self, root: Path, info: DatasetInfo, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
                  row_group_rows: int = ROW_GROUP_ROWS):
         folder = sink_folder(root, "parquet")
         self.info = info
-        self.shards = 0
         self.files = {t.name: TableFiles(folder, t, max_file_bytes, row_group_rows)
                       for t in (*RESOURCE_TABLES.values(), SHARD_TABLE, DATASET_TABLE)}
         self.counts = Counter()
 
-    def write(self, shard: Shard, rendered: dict[str, list[bytes]]) -> None:
-        self.write_rows(shard_rows(self.shards, shard, rendered, self.info.last_updated))
-
-    def write_rows(self, rows: ShardRows) -> None:
-        """Add one shard already in store form (how `gpsynth export` feeds a store's rows back)."""
-        for resource_type, table in rows.tables.items():
+    def write(self, output: ShardOutput) -> None:
+        for resource_type, table in output.rows.tables.items():
             self.files[RESOURCE_TABLES[resource_type].name].add(table)
             self.counts[resource_type] += table.num_rows
-        self.files[SHARD_TABLE.name].add(rows.shard_table())
-        self.shards += 1
+        self.files[SHARD_TABLE.name].add(output.rows.shard_table())
 
     def close(self) -> dict[str, int]:
         counts = {t: self.counts[t] for t in RESOURCE_TYPES if self.counts[t]}
