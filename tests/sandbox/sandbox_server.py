@@ -111,10 +111,10 @@ def days_ahead(n: int) -> date:
     return london_today(time.time()) + timedelta(days=n)
 
 
-def booking(slot: dict, schedule: dict, patient_id: str = "1", booking_ods: str = "A20047", **changes) -> dict:
+def booking(for_slot: dict, schedule: dict, patient_id: str = "1", booking_ods: str = "A20047", **changes) -> dict:
     """An Appointment for one slot, built the way the assurance suite's DefaultAppointmentBuilder builds it."""
     location = next(a["reference"] for a in schedule["actor"] if a["reference"].startswith("Location/"))
-    channel = next(e for e in slot["extension"] if e["url"].endswith("DeliveryChannel-2"))
+    channel = next(e for e in for_slot["extension"] if e["url"].endswith("DeliveryChannel-2"))
     appointment = {
         "resourceType": "Appointment",
         "meta": {"profile": [SD + "GPConnect-Appointment-1"]},
@@ -129,11 +129,11 @@ def booking(slot: dict, schedule: dict, patient_id: str = "1", booking_ods: str 
                       {"url": SD + "Extension-GPConnect-DeliveryChannel-2", "valueCode": channel["valueCode"]}],
         "status": "booked",
         "serviceCategory": {"text": schedule["serviceCategory"]["text"]},
-        "serviceType": [{"text": slot["serviceType"][0]["text"]}],
+        "serviceType": [{"text": for_slot["serviceType"][0]["text"]}],
         "description": "Default Description",
-        "start": slot["start"],
-        "end": slot["end"],
-        "slot": [{"reference": f"Slot/{slot['id']}"}],
+        "start": for_slot["start"],
+        "end": for_slot["end"],
+        "slot": [{"reference": f"Slot/{for_slot['id']}"}],
         "created": "2026-01-01T09:00:00+00:00",
         "participant": [
             {"actor": {"reference": f"Patient/{patient_id}"}, "status": "accepted",

@@ -38,10 +38,10 @@ def cancellation_reason(sent) -> str:
 
 async def cancel_appointment(request: GpcRequest, provider: Provider) -> GpcResponse:
     practice = provider.practice(request)
+    reason = cancellation_reason(request.body)     # first: an empty reason is not valid FHIR either
     sent = check_update_body(request)
     if sent.get("status") != "cancelled":
         raise INVALID_RESOURCE(f"Appointment.status {sent.get('status')}: a cancellation has status cancelled")
-    reason = cancellation_reason(sent)
     last_updated = london_instant(request.now)
 
     def cancel(con: duckdb.DuckDBPyConnection) -> Cancelled:
