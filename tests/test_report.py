@@ -132,7 +132,7 @@ def test_heatmap_and_fill_rate(dataset, html):
         by_day_ahead[0][(day - as_of).days] += n
         by_day_ahead[1][(day - as_of).days] += busy[(day, _)]
     table = cells(html, "fill-rate", "data-days-ahead")
-    assert {int(k): (int(v[1]), int(v[2])) for k, v in table.items()} == {
+    assert {int(k): (number(v[1]), number(v[2])) for k, v in table.items()} == {
         ahead: (n, by_day_ahead[1][ahead]) for ahead, n in by_day_ahead[0].items() if ahead >= 0}
 
 
@@ -141,7 +141,7 @@ def test_channel_and_role_mix(dataset, html):
     live = [a for a in dataset.resources["Appointment"] if a["status"] != "cancelled"]
     channels = Counter(extension(s, DELIVERY_CHANNEL)["valueCode"] for s in dataset.resources["Slot"])
     booked = Counter(extension(a, DELIVERY_CHANNEL)["valueCode"] for a in live)
-    assert {k: (int(v[1]), int(v[2])) for k, v in cells(html, "mix", "data-channel").items()} == {
+    assert {k: (number(v[1]), number(v[2])) for k, v in cells(html, "mix", "data-channel").items()} == {
         c: (n, booked[c]) for c, n in channels.items()}
 
     def role(resource):
@@ -149,7 +149,7 @@ def test_channel_and_role_mix(dataset, html):
 
     roles = Counter(role(schedules[s["schedule"]["reference"].removeprefix("Schedule/")]) for s in dataset.resources["Slot"])
     booked_roles = Counter(role(a) for a in live)
-    shown = {k.rsplit("(", 1)[1].rstrip(")"): (int(v[1]), int(v[2])) for k, v in cells(html, "mix", "data-role").items()}
+    shown = {k.rsplit("(", 1)[1].rstrip(")"): (number(v[1]), number(v[2])) for k, v in cells(html, "mix", "data-role").items()}
     assert shown == {r: (n, booked_roles[r]) for r, n in roles.items()}
 
 
@@ -163,7 +163,7 @@ def test_age_sex_pyramid(dataset, html):
         expected[("90+" if band == 90 else f"{band}-{band + 4}", patient["gender"])] += 1
     shown = cells(html, "patients", "data-band")
     assert len(shown) == 19
-    assert {(band, sex): int(v[i]) for band, v in shown.items() for i, sex in ((1, "male"), (2, "female")) if int(v[i])} == expected
+    assert {(band, sex): number(v[i]) for band, v in shown.items() for i, sex in ((1, "male"), (2, "female")) if number(v[i])} == expected
 
 
 def test_bank_holidays_and_clock_changes_in_the_horizon(html):
