@@ -81,7 +81,9 @@ def seconds_to_midnight(now: float) -> float:
 
 def regenerate(info: StoreInfo, today: date) -> Regenerated:
     """The store's scenario generated again at `today`: each practice's slots and appointments on the new days."""
-    scenario = parse_scenario(yaml.safe_load(info.scenario_yaml) or {}, "the store's scenario_yaml")
+    if not info.scenario_yaml.strip():     # a store filled by loads, not generated: no rules to roll by
+        return Regenerated(info.as_of, info.as_of, info.as_of, info.as_of)
+    scenario = parse_scenario(yaml.safe_load(info.scenario_yaml), "the store's scenario_yaml")
     old_last = info.as_of + timedelta(days=scenario.horizon_days - 1)
     new_last = today + timedelta(days=scenario.horizon_days - 1)
     if new_last <= old_last:

@@ -26,6 +26,8 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 8080, options: Sandb
     echo(f"GP Connect 1.2.7 sandbox provider (ASID {options.provider_asid}) serving {store_path(store)}:")
     for url in sandbox.base_urls(origin):
         echo(f"  {url}")
+    if not sandbox.base_urls(origin):
+        echo(f"  no practice yet: load one at {origin}/<ODS>/STU3/1/gpconnect (--admin)")
     if options.admin:
         echo("administration: POST transaction/batch Bundles of PUTs at a base URL (no SSP headers needed)")
     uvicorn.run(sandbox.app, host=host, port=port, log_level="info" if access_log else "warning",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import duckdb
 import pyarrow as pa
@@ -66,9 +67,19 @@ class _Placement:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, practice_ods: str | None):
         self.con, self.practice_ods = con, practice_ods
-        self.org_shards = dict(con.execute("SELECT id, shard FROM organization").fetchall())
-        self.practice_shards = dict(con.execute("SELECT practice_ods, shard FROM shard WHERE shard > 0").fetchall())
         self.next_seq: dict[int, int] = {}
+
+    @cached_property
+    def org_shards(self) -> dict[str, int]:
+        return dict(self.con.execute("SELECT id, shard FROM organization").fetchall())
+
+    @cached_property
+    def practice_shards(self) -> dict[str, int]:
+        return dict(self.con.execute("SELECT practice_ods, shard FROM shard WHERE shard > 0").fetchall())
+
+    @cached_property
+    def practice_organization_id(self) -> str | None:
+        return practice_organization_id(self.con, self.practice_ods)
 
     def practice_shard(self) -> int:
         return self.practice_shards.get(self.practice_ods, CONSUMER_SHARD)
@@ -111,17 +122,21 @@ def _linked_columns(con: duckdb.DuckDBPyConnection, resource_type: str, rows: li
 
 
 def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resources: Sequence[Mapping],
-                     last_updated: str, practice_ods: str | None = None) -> list[Written]:
+                     last_updated: str, practice_ods: str | None = None,
+                     derived: Sequence[Mapping] | None = None) -> list[Written]:
     """Create or replace each resource by its id (ids must be distinct); return them as stored, in order.
 
     `practice_ods` is the practice the resources are written for: new rows that name no practice of
-    their own join it. GpsynthError names the first resource whose elements cannot fill the columns.
+    their own join it. `derived` are the resources' columns when the caller has derived them already.
+    GpsynthError names the first resource whose elements cannot fill the columns.
     """
     table = resource_table(resource_type)
     ids = [r["id"] for r in resources]
     if len(set(ids)) != len(ids):
         raise GpsynthError(f"{resource_type}: the same id is written twice in one call")
-    rows = [{"id": r["id"], **derive_columns(resource_type, r)} for r in resources]
+    if derived is None:
+        derived = [derive_columns(resource_type, r) for r in resources]
+    rows = [{"id": r["id"], **columns} for r, columns in zip(resources, derived)]
     typed = table.column_names[1:-len(COMMON)]
     unstated = UNSTATED.get(resource_type, {})
     kept = [name for name in typed if name in unstated or name == "organization_id"]
@@ -130,7 +145,6 @@ def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resourc
         f"SELECT {select} FROM {table.name} WHERE id IN (SELECT unnest($ids))", {"ids": ids}).fetchall()}
 
     placement = _Placement(con, practice_ods)
-    practice_org = practice_organization_id(con, practice_ods)
     _linked_columns(con, resource_type, rows)
     if resource_type == "Slot":
         orgs = _lookup(con, "SELECT id, organization_id FROM schedule WHERE id IN (SELECT unnest($ids))",
@@ -140,7 +154,7 @@ def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resourc
         before = existing.get(row["id"])
         for name in kept:
             if row.get(name) is None:
-                row[name] = before[name] if before else unstated.get(name, practice_org)
+                row[name] = before[name] if before else unstated.get(name, placement.practice_organization_id)
         if before:
             shard, seq, version_id = before["shard"], before["seq"], before["version_id"] + 1
         else:

@@ -103,3 +103,10 @@ def test_a_booking_with_a_read_token_is_refused_before_anything_is_stored(gpc):
     unsupported = gpc.call("book_appointment", "/Appointment", content=b"<Appointment/>",
                            headers={"Content-Type": "text/plain"})
     assert unsupported.status_code == 415
+
+
+def test_the_administration_endpoint_is_off_by_default(gpc):
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": []}
+    response = gpc.http.post(gpc.base, json=bundle, headers={"Content-Type": "application/fhir+json"})
+    assert response.status_code == 400 and outcome_code(response) == "BAD_REQUEST"
+    assert gpc.http.get(gpc.base + "/Slot", params={"_summary": "count"}).status_code == 400
