@@ -231,7 +231,7 @@ def load_scenario(name_or_path: str | None) -> Scenario:
     if name_or_path is None:
         return parse_scenario({}, "<defaults>")
     path = Path(name_or_path)
-    if name_or_path in preset_names() and not path.exists():
+    if name_or_path in preset_names() and not path.is_file():
         source, text = f"preset {name_or_path}", preset_text(name_or_path)
     else:
         source = str(path)
