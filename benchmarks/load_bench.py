@@ -8,7 +8,8 @@ Targets:
 - the Medplum FHIR router (R4, in memory, every resource validated against the R4 definitions; started
   from tests/servers/medplum, so run `npm ci --prefix tests/servers/medplum` first), loaded with
   --fhir-version R4. Medplum caps a transaction at 50 updates, so batch Bundles are the default here.
-- gpsynth's own sandbox (`gpsynth serve`), loaded as STU3 transaction Bundles: see sandbox_base_url().
+- gpsynth's own sandbox (`gpsynth serve --admin` over an empty store), loaded as STU3 transaction
+  Bundles at a practice's service root; the figure is compared with the target of 5,000 resources/s.
 
 The default is the full pcn preset (about 137,000 resources); --practices N scales it (same rules).
 Prints, per target: resources sent, seconds, resources/s, retries, failures and the read-back check.
@@ -34,7 +35,8 @@ from gpsynth.load import LoadOptions, load
 from gpsynth.scenario import parse_scenario, preset_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "load"))
-from medplum_server import MedplumServer, ServerUnavailable  # noqa: E402 - the test server's launcher
+from medplum_server import MedplumServer, ServerUnavailable  # noqa: E402 - the test servers' launchers
+from sandbox_server import SandboxServer, empty_store  # noqa: E402
 
 AS_OF = date(2026, 11, 25)
 SANDBOX_TARGET = 5_000  # resources/s into gpsynth's own sandbox on 2 cores
@@ -90,16 +92,6 @@ def start_null_endpoint() -> tuple[multiprocessing.Process, str]:
     raise RuntimeError("the null FHIR endpoint did not start")
 
 
-# ---- gpsynth sandbox target --------------------------------------------------------------------------
-# `gpsynth serve` does not accept loads yet: the administration endpoint that stores posted transaction
-# Bundles (issue 5, item 5) is still to be built. When it is, start the sandbox here with seeding switched
-# on and return the base URL a load posts to; measure() then reports the figure against SANDBOX_TARGET.
-def sandbox_base_url() -> str | None:
-    """The base URL of a running gpsynth sandbox that accepts transaction Bundles; None while there is none."""
-    return None
-# -------------------------------------------------------------------------------------------------------
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--practices", type=int, default=None, help="Scale the pcn preset to N practices (default: as is, 5).")
@@ -137,14 +129,13 @@ def main() -> None:
             finally:
                 medplum.stop()
 
-        sandbox = sandbox_base_url()
-        if sandbox is None:
-            print(f"gpsynth sandbox: not measured: `gpsynth serve` has no endpoint that accepts loads yet "
-                  f"(target: {SANDBOX_TARGET:,} resources/s on 2 cores)")
-        else:
-            measure("gpsynth sandbox (STU3)", sandbox, dataset,
+        sandbox = SandboxServer(empty_store(Path(work)))
+        try:
+            measure(f"gpsynth sandbox (STU3, target {SANDBOX_TARGET:,} resources/s)", sandbox.base("GPS0001"), dataset,
                     LoadOptions(mode="transaction", bundle_size=args.bundle_size, concurrency=args.concurrency,
                                 checkpoint=Path(work) / "sandbox.checkpoint.json", verify=True))
+        finally:
+            sandbox.stop()
 
 
 if __name__ == "__main__":

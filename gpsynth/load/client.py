@@ -75,14 +75,14 @@ class FhirClient:
         await self.http.aclose()
 
     async def check_reachable(self) -> None:
-        """One GET [base]/metadata: refuse to start against a server that is not there or refuses us."""
+        """One GET [base]/metadata: refuse to start against a server that is not there, or wants credentials."""
         try:
             response = await self.http.get("metadata")
         except httpx.TransportError as exc:
             kind, detail = _describe(exc)
             raise GpsynthError(f"cannot reach the FHIR server at {self.base}: {kind} ({detail}); is it running, and is --server right?")
-        if response.status_code in (401, 403):
-            raise GpsynthError(f"the FHIR server at {self.base} answered {response.status_code} to GET metadata; "
+        if response.status_code == 401:
+            raise GpsynthError(f"the FHIR server at {self.base} answered 401 Unauthorized to GET metadata; "
                                f"pass credentials with --header 'Authorization: Bearer TOKEN'")
 
     async def request(self, method: str, path: str, body: bytes | None = None, params: dict | None = None) -> Reply:
