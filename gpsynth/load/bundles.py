@@ -7,8 +7,8 @@ Bundles never mix types, so a type can finish before the types that reference it
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import orjson
 

@@ -12,7 +12,7 @@ import asyncio
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -20,9 +20,14 @@ import httpx
 from ..errors import GpsynthError
 from .options import RetryPolicy
 
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 507, 509, 598, 599})
+NOT_RETRIED_5XX = (501, 505)  # Not Implemented, HTTP Version Not Supported: the same request fails again
 MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After is waited for this long, then retried
 FHIR_JSON = "application/fhir+json"
+
+
+def retryable(status: int) -> bool:
+    """408 Request Timeout, 429 Too Many Requests, and 5xx but 501 and 505."""
+    return status in (408, 429) or (500 <= status < 600 and status not in NOT_RETRIED_5XX)
 
 
 class ServerUnreachable(GpsynthError):
@@ -52,7 +57,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class FhirClient:
@@ -97,7 +102,7 @@ class FhirClient:
                                             "the checkpoint holds what was loaded: rerun with --resume")
                 wait = backoff(self.policy, retry + 1, None, self.rng)
             else:
-                if response.status_code not in RETRY_STATUSES or retry == self.policy.retries:
+                if not retryable(response.status_code) or retry == self.policy.retries:
                     return Reply(response.status_code, response.content)
                 reason = f"HTTP {response.status_code}"
                 wait = backoff(self.policy, retry + 1, retry_after_seconds(response.headers.get("Retry-After")), self.rng)

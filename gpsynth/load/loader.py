@@ -11,17 +11,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import orjson
 
 from ..errors import GpsynthError
 from .bundles import Chunk, Entry, bundle_body, chunks, entries
 from .checkpoint import Checkpoint, LoadIdentity
-from .client import RETRY_STATUSES, FhirClient, backoff
+from .client import FhirClient, backoff, retryable
 from .options import LoadOptions, check_server
 from .outcome import EntryOutcome, bundle_outcomes, single_outcome
 from .r4 import to_r4
@@ -56,7 +56,6 @@ class Prepared:
     server: str
     types: tuple[str, ...]
     counts: dict[str, int]
-    identity: LoadIdentity
     checkpoint: Checkpoint | None
 
 
@@ -73,7 +72,7 @@ def _prepare(source: str | Path, server: str, options: LoadOptions) -> Prepared:
     if options.checkpoint is not None:
         checkpoint = (Checkpoint.resume(options.checkpoint, identity) if options.resume
                       else Checkpoint(options.checkpoint, identity))
-    return Prepared(opened, base, types, {t: counts[t] for t in types}, identity, checkpoint)
+    return Prepared(opened, base, types, {t: counts[t] for t in types}, checkpoint)
 
 
 def _bundles(count: int, size: int) -> int:
@@ -183,7 +182,7 @@ class _Load:
             reply = await client.request("POST", "", bundle_body(kind, tuple(items[i] for i in pending)))
             answered = bundle_outcomes(reply, len(pending), kind)
             outcomes.update(zip(pending, answered))
-            again = [i for i, o in zip(pending, answered) if kind == "batch" and o.status in RETRY_STATUSES]
+            again = [i for i, o in zip(pending, answered) if kind == "batch" and retryable(o.status)]
             if not again or retry == policy.retries:
                 return [outcomes[i] for i in range(len(items))]
             retry += 1

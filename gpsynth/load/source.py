@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol
 
 import orjson
 
@@ -43,7 +44,6 @@ class Source(Protocol):
 class NdjsonFolder:
     """FHIR Bulk Data layout: manifest.json lists each type's files and counts."""
 
-    folder: Path
     files: dict[str, tuple[Path, ...]]
     type_counts: dict[str, int]
     description: str
@@ -73,7 +73,7 @@ class NdjsonFolder:
         for paths in files.values():
             for path in paths:
                 digest.update(f"{path.name}:{path.stat().st_size};".encode())
-        return cls(folder, {t: tuple(files[t]) for t in RESOURCE_TYPES if t in files},
+        return cls({t: tuple(files[t]) for t in RESOURCE_TYPES if t in files},
                    {t: counts[t] for t in RESOURCE_TYPES if t in files}, f"{folder} (NDJSON)", digest.hexdigest())
 
     def counts(self) -> dict[str, int]:
@@ -95,7 +95,6 @@ class NdjsonFolder:
 class JsonBundleFolder:
     """Bundles (collection or transaction) holding resources of every type; read once per type."""
 
-    folder: Path
     files: tuple[Path, ...]
     description: str
     fingerprint: str
@@ -106,7 +105,7 @@ class JsonBundleFolder:
         digest = hashlib.sha256()
         for path in files:
             digest.update(f"{path.name}:{path.stat().st_size};".encode())
-        return cls(folder, files, f"{folder} (JSON Bundles)", digest.hexdigest())
+        return cls(files, f"{folder} (JSON Bundles)", digest.hexdigest())
 
     def _bundle_resources(self) -> Iterator[dict]:
         for path in self.files:

@@ -11,10 +11,10 @@ from datetime import date
 
 import pytest
 import yaml
+from medplum_server import MedplumServer, ServerUnavailable
 
 from gpsynth.dataset import OutputOptions, generate
 from gpsynth.scenario import load_scenario
-from medplum_server import MedplumServer, ServerUnavailable
 
 AS_OF = date(2026, 11, 25)
 SMALL_RULES = {

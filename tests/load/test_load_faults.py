@@ -9,12 +9,12 @@ import sys
 import time
 
 import orjson
-
 from flaky_proxy import FlakyProxy
-from gpsynth.fhir.constants import RESOURCE_TYPES
-from gpsynth.load import LoadOptions, RetryPolicy, load
 from load_support import dataset
 from medplum_server import stored, total
+
+from gpsynth.fhir.constants import RESOURCE_TYPES
+from gpsynth.load import LoadOptions, RetryPolicy, load
 
 QUICK_RETRIES = RetryPolicy(retries=12, base=0.05, cap=0.5, timeout=1.0)
 

@@ -8,13 +8,13 @@ from dataclasses import replace
 
 import orjson
 from click.testing import CliRunner
+from load_support import dataset, references
+from medplum_server import stored, total
 
 from gpsynth.cli import main
 from gpsynth.fhir.constants import RESOURCE_TYPES
 from gpsynth.load import LoadOptions, load
 from gpsynth.store import DEFAULT_STORE_NAME, open_store, transaction, update_resource
-from load_support import dataset, references
-from medplum_server import stored, total
 
 
 def test_r4_load_stores_every_resource_once_with_references_resolving(small, medplum, tmp_path):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import random
 import shutil
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import orjson
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
+from load_support import dataset
 
 from gpsynth.errors import GpsynthError
 from gpsynth.fhir.constants import EXT_CANCELLATION_REASON, RESOURCE_TYPES
@@ -22,7 +23,6 @@ from gpsynth.load.outcome import bundle_outcomes, single_outcome
 from gpsynth.load.r4 import to_r4
 from gpsynth.load.source import open_source
 from gpsynth.store import DEFAULT_STORE_NAME, open_store, transaction, update_resource
-from load_support import dataset
 
 STU3 = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Appointment-1"
 
@@ -145,7 +145,7 @@ def test_backoff_is_jittered_capped_and_honours_retry_after():
     assert 0 <= min(waits) and max(waits) <= 4.0 and len(set(waits)) > 100
     assert all(backoff(policy, 1, 7.0, rng) >= 7.0 for _ in range(20))
     assert backoff(policy, 1, 10_000.0, rng) == MAX_RETRY_AFTER
-    now = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     assert retry_after_seconds("3") == 3.0
     assert retry_after_seconds(format_datetime(now + timedelta(seconds=90), usegmt=True), now) == 90.0
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
@@ -160,8 +160,8 @@ def test_headers_parse_or_say_what_is_expected():
 
 
 def identity(**changes) -> LoadIdentity:
-    base = dict(source="out/ndjson (NDJSON)", fingerprint="f1", server="http://s", fhir_version="R4", keep_profiles=False,
-                bundle_size=50, types=("Slot", "Appointment"))
+    base = {"source": "out/ndjson (NDJSON)", "fingerprint": "f1", "server": "http://s", "fhir_version": "R4",
+            "keep_profiles": False, "bundle_size": 50, "types": ("Slot", "Appointment")}
     return LoadIdentity(**{**base, **changes})
 
 

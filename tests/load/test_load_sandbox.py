@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from load_support import dataset
+from sandbox_server import SandboxServer, empty_store
 
 from gpsynth.fhir.constants import RESOURCE_TYPES
 from gpsynth.load import LoadOptions, load
-from load_support import dataset
-from sandbox_server import SandboxServer, empty_store
 
 
 @pytest.fixture
