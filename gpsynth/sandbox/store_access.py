@@ -28,6 +28,8 @@ class StoreAccess:
     def __init__(self, path: Path | str, read_threads: int = READ_THREADS):
         self.path = Path(path)
         self.con = open_store(self.path, read_only=False)
+        # Many small queries at once: one thread each beats two threads each fighting for two cores.
+        self.con.execute("SET threads = 1").fetchall()
         self.local = threading.local()
         self.readers = ThreadPoolExecutor(read_threads, thread_name_prefix="gpsynth-read")
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="gpsynth-write")
