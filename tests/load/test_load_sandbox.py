@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from load_support import dataset
-from sandbox_server import SandboxServer, empty_store
+from sandbox_target import SandboxServer, empty_store
 
 from gpsynth.fhir.constants import RESOURCE_TYPES
 from gpsynth.load import LoadOptions, load
