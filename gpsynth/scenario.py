@@ -96,7 +96,7 @@ DEFAULTS: dict = {
         "nhs_number_range": "999",
         "female_share": 0.51,
         "age_bands": {"0-4": 0.05, "5-17": 0.15, "18-29": 0.16, "30-44": 0.2, "45-64": 0.25,
-                      "65-79": 0.14, "80-100": 0.05},
+                      "65-79": 0.14, "80-89": 0.04, "90-104": 0.01},
         "verification": {"01": 0.97, "02": 0.02, "03": 0.01},
         "special": {"deceased": 1, "sensitive": 1, "inactive": 1, "no-appointments": 1},
         "fixed": [],
