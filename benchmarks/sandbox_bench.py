@@ -65,9 +65,10 @@ def free_port() -> int:
 
 def pcn_store(folder: Path) -> Path:
     out = folder / "pcn"
-    subprocess.run([sys.executable, "-m", "gpsynth", "generate", "--scenario", "pcn", "--format", "duckdb",
-                    "--as-of", london_today(time.time()).isoformat(), "--out", str(out)], check=True,
-                   stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-m", "gpsynth", "generate", "--scenario", "pcn", "--format", "duckdb",
+                           "--as-of", london_today(time.time()).isoformat(), "--out", str(out)], capture_output=True)
+    if done.returncode:
+        sys.exit(f"generating the pcn store failed:\n{done.stderr.decode()}")
     return out / "gpsynth.duckdb"
 
 

@@ -40,7 +40,8 @@ def updatable(con: duckdb.DuckDBPyConnection, request: GpcRequest, practice: Pra
     """The stored appointment `action` (amended, cancelled) applies to, after the shared checks."""
     appointment_id = request.path_params["id"]
     rows = con.execute("SELECT version_id, status, epoch(start)::BIGINT, resource FROM appointment "
-                       "WHERE id = ? AND organization_id = ?", [appointment_id, practice.organization_id]).fetchall()
+                       "WHERE shard = ? AND id = ? AND organization_id = ?",
+                       [practice.shard, appointment_id, practice.organization_id]).fetchall()
     if not rows:
         raise NO_RECORD_FOUND(f"No appointment of {practice.ods_code} has the logical id {appointment_id}")
     version_id, status, start, resource = rows[0]

@@ -40,6 +40,7 @@ class Practice:
     """A practice served at /{ods_code}/STU3/1/gpconnect: its Organization and its main Location."""
 
     ods_code: str
+    shard: int                       # its rows' shard in the store: every lookup of its rows names it
     organization_id: str
     name: str
     main_location_id: str | None
@@ -61,7 +62,7 @@ class Directory:
 
 
 PRACTICES_SQL = """
-    SELECT s.practice_ods, o.id, o.name, coalesce(o.main_location_id,
+    SELECT s.practice_ods, s.shard, o.id, o.name, coalesce(o.main_location_id,
            (SELECT min_by(l.id, l.seq) FROM location l WHERE l.organization_id = o.id))
     FROM shard s JOIN organization o ON o.ods_code = s.practice_ods
     WHERE s.shard > 0
@@ -75,8 +76,8 @@ def _entries(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Entry]:
 
 def load_directory(con: duckdb.DuckDBPyConnection) -> Directory:
     practices = {}
-    for ods_code, organization_id, name, main_location_id in con.execute(PRACTICES_SQL).fetchall():
-        practices.setdefault(ods_code, Practice(ods_code, organization_id, name, main_location_id))
+    for row in con.execute(PRACTICES_SQL).fetchall():
+        practices.setdefault(row[0], Practice(*row))
     schedules = {row[0]: ScheduleEntry(row[0], row[1], row[2].encode(), *row[3:]) for row in con.execute(
         "SELECT id, version_id, resource, organization_id, practitioner_id, location_id, role_code, schedule_type "
         "FROM schedule").fetchall()}

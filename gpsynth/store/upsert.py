@@ -6,10 +6,11 @@ schedule from its first Slot; a resource naming no practice joins the one it is 
 columns no FHIR element carries (a Slot's bookability and restrictions, a Practitioner's staff role)
 keep their stored values; new Slots are bookable and unrestricted.
 
-A new row goes into its practice's shard, after the rows already there. A new Organization opens a
-shard of its own when it is a practice: it has a main Location, or it is the practice the resources
-are written for; any other organisation joins the consumer organisations in shard 0. Run a call
-inside `gpsynth.store.transaction(con)` to make it all-or-nothing with other changes.
+Every row sits in its practice's shard (the sandbox narrows its lookups by shard): a new row goes in
+after the rows already there, and an updated row moves when it now belongs to another practice. A
+new Organization opens a shard of its own when it is a practice: it has a main Location, or it is the
+practice the resources are written for; any other organisation joins the consumer organisations in
+shard 0. Run a call inside `gpsynth.store.transaction(con)` to make it all-or-nothing with other changes.
 """
 
 from __future__ import annotations
@@ -96,8 +97,9 @@ class _Placement:
             return shard
         return CONSUMER_SHARD
 
-    def for_member(self, organization_id: str | None) -> int:
-        return self.org_shards.get(organization_id, self.practice_shard())
+    def home(self, organization_id: str | None) -> int | None:
+        """The shard of the practice (or consumer shard) an organization id belongs to; None when unknown."""
+        return self.org_shards.get(organization_id)
 
     def seq(self, table: str, shard: int) -> int:
         if shard not in self.next_seq:
@@ -155,16 +157,16 @@ def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resourc
         for name in kept:
             if row.get(name) is None:
                 row[name] = before[name] if before else unstated.get(name, placement.practice_organization_id)
-        if before:
-            shard, seq, version_id = before["shard"], before["seq"], before["version_id"] + 1
+        if resource_type == "Organization":
+            home = before["shard"] if before else placement.for_organization(row)
         else:
-            if resource_type == "Organization":
-                shard = placement.for_organization(row)
-            elif resource_type == "Slot":
-                shard = placement.for_member(orgs.get(row.get("schedule_id")))
-            else:
-                shard = placement.for_member(row.get("organization_id"))
-            seq, version_id = placement.seq(table.name, shard), 1
+            home = placement.home(orgs.get(row.get("schedule_id")) if resource_type == "Slot" else row.get("organization_id"))
+        if before and home in (None, before["shard"]):
+            shard, seq = before["shard"], before["seq"]
+        else:
+            shard = placement.practice_shard() if home is None else home
+            seq = placement.seq(table.name, shard)
+        version_id = before["version_id"] + 1 if before else 1
         text = stamped(dict(resource), version_id, last_updated)
         values = {**row, "shard": shard, "seq": seq, "version_id": version_id, "last_updated": last_updated,
                   "resource": text.decode()}

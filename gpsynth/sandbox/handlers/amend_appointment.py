@@ -40,7 +40,7 @@ async def amend_appointment(request: GpcRequest, provider: Provider) -> GpcRespo
                 amended["comment"] = sent["comment"]
             if key != "comment":
                 amended[key] = sent["description"] if key == "description" else value
-        return update_resource(con, "Appointment", amended, london_instant(request.now),
+        return update_resource(con, "Appointment", amended, london_instant(request.now), practice.shard,
                                description=sent["description"], comment=sent.get("comment"))
 
     resource = await provider.store.write(amend)

@@ -26,6 +26,7 @@ from ...store.columns import contained, derive_columns, extension, identifier_va
 from ..appointment_checks import check_appointment
 from ..bundles import body, weak_etag
 from ..context import GpcRequest, GpcResponse
+from ..directory import Practice
 from ..errors import DUPLICATE_REJECTED, INVALID_RESOURCE
 from ..provider import Provider
 from ..times import london_instant, seconds
@@ -115,18 +116,20 @@ def booking_request(sent: Mapping) -> BookingRequest:
 
 
 SLOTS_SQL = """
-    SELECT s.id, s.status, s.bookable, s.restrict_org_types, s.restrict_ods_codes, s.resource, sc.organization_id
-    FROM slot s JOIN schedule sc ON sc.id = s.schedule_id WHERE s.id IN (SELECT unnest(?))
+    SELECT id, status, bookable, restrict_org_types, restrict_ods_codes, resource, schedule_id
+    FROM slot WHERE shard = ? AND list_contains(?, id)
 """
 
 
-def _slots(con: duckdb.DuckDBPyConnection, request: BookingRequest, organization_id: str) -> list[tuple[dict, tuple]]:
+def _slots(con: duckdb.DuckDBPyConnection, request: BookingRequest, practice: Practice,
+           schedules: Mapping) -> list[tuple[dict, tuple]]:
     """The booked slots in start order, each as (resource, row); 422 when one is unknown or not contiguous."""
-    rows = {row[0]: row for row in con.execute(SLOTS_SQL, [list(request.slot_ids)]).fetchall()}
+    rows = {row[0]: row for row in con.execute(SLOTS_SQL, [practice.shard, list(request.slot_ids)]).fetchall()}
     slots = []
     for slot_id in dict.fromkeys(request.slot_ids):
         row = rows.get(slot_id)
-        if row is None or row[6] != organization_id:
+        schedule = schedules.get(row[6]) if row else None
+        if schedule is None or schedule.organization_id != practice.organization_id:
             raise INVALID_RESOURCE(f"Slot/{slot_id} is not a slot of this practice; book slots from a slot search")
         slots.append((orjson.loads(row[5]), row))
     slots.sort(key=lambda pair: seconds(pair[0]["start"]))
@@ -245,15 +248,15 @@ async def book_appointment(request: GpcRequest, provider: Provider) -> GpcRespon
     last_updated = london_instant(request.now)
 
     def book(con: duckdb.DuckDBPyConnection) -> Booked:
-        patient = con.execute("SELECT state FROM patient WHERE id = ? AND organization_id = ?",
-                              [wanted.patient_id, practice.organization_id]).fetchall()
+        patient = con.execute("SELECT state FROM patient WHERE shard = ? AND id = ? AND organization_id = ?",
+                              [practice.shard, wanted.patient_id, practice.organization_id]).fetchall()
         if not patient:
             raise INVALID_RESOURCE(f"Patient/{wanted.patient_id} is not a patient of {practice.ods_code}; "
                                    "find the patient by NHS number, or register them first")
         if patient[0][0] in ("deceased", "inactive"):
             raise INVALID_RESOURCE(f"Patient/{wanted.patient_id} is {patient[0][0]}; appointments can be booked "
                                    "for registered, living patients only")
-        slots = _slots(con, wanted, practice.organization_id)
+        slots = _slots(con, wanted, practice, directory.schedules)
         schedule = directory.schedules.get(slots[0][0]["schedule"]["reference"].partition("/")[2])
         if schedule is None:
             raise INVALID_RESOURCE(f"Slot/{slots[0][0]['id']} belongs to no schedule of {practice.ods_code}")
@@ -263,11 +266,11 @@ async def book_appointment(request: GpcRequest, provider: Provider) -> GpcRespon
             raise DUPLICATE_REJECTED(f"Slot/{', Slot/'.join(taken)} is no longer free; search for free slots again")
         appointment_id = provider.new_id(con, "Appointment", f"{practice.ods_code}-A")
         for resource, _ in slots:
-            update_resource(con, "Slot", {**resource, "status": "busy"}, last_updated, status="busy")
+            update_resource(con, "Slot", {**resource, "status": "busy"}, last_updated, practice.shard, status="busy")
         resource = appointment_resource(appointment_id, sent, wanted, slots, schedule)
         columns = {**derive_columns("Appointment", resource), "schedule_id": schedule.id,
                    "organization_id": practice.organization_id}
-        stored = insert_resource(con, "Appointment", resource, last_updated, **columns)
+        stored = insert_resource(con, "Appointment", resource, last_updated, practice.shard, **columns)
         return Booked(stored, 1, tuple(slot["id"] for slot, _ in slots))
 
     booked = await provider.store.write(book, lambda done: provider.slots.remove(done.slot_ids))

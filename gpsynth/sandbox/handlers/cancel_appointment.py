@@ -53,13 +53,14 @@ async def cancel_appointment(request: GpcRequest, provider: Provider) -> GpcResp
         cancelled = dict(stored.resource)
         cancelled["extension"] = [*cancelled.get("extension", []), {"url": EXT_CANCELLATION_REASON, "valueString": reason}]
         cancelled["status"] = "cancelled"
-        appointment = update_resource(con, "Appointment", cancelled, last_updated, status="cancelled",
+        appointment = update_resource(con, "Appointment", cancelled, last_updated, practice.shard, status="cancelled",
                                       cancellation_reason=reason)
         slot_ids = [s["reference"].partition("/")[2] for s in stored.resource.get("slot", ())]
         for slot_id in slot_ids:
-            found = con.execute("SELECT resource FROM slot WHERE id = ?", [slot_id]).fetchall()
+            found = con.execute("SELECT resource FROM slot WHERE shard = ? AND id = ?", [practice.shard, slot_id]).fetchall()
             if found:
-                update_resource(con, "Slot", {**orjson.loads(found[0][0]), "status": "free"}, last_updated, status="free")
+                update_resource(con, "Slot", {**orjson.loads(found[0][0]), "status": "free"}, last_updated,
+                                practice.shard, status="free")
         return Cancelled(appointment, query_free_slots(con, request.now - DAY, slot_ids))
 
     done = await provider.store.write(cancel, lambda done: provider.slots.add(done.freed))

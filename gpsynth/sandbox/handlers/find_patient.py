@@ -22,6 +22,6 @@ async def find_patient(request: GpcRequest, provider: Provider) -> GpcResponse:
     if not is_valid_nhs_number(token.value):
         raise INVALID_NHS_NUMBER(f"{token.value} is not a valid NHS number (10 digits passing the modulus-11 check)")
     rows = await provider.store.read(lambda con: con.execute(
-        f"SELECT resource FROM patient WHERE nhs_number = ? AND organization_id = ? AND {FINDABLE} ORDER BY shard, seq",
-        [token.value, practice.organization_id]).fetchall())
+        f"SELECT resource FROM patient WHERE shard = ? AND nhs_number = ? AND organization_id = ? AND {FINDABLE} "
+        "ORDER BY seq", [practice.shard, token.value, practice.organization_id]).fetchall())
     return GpcResponse(searchset((row[0].encode() for row in rows), request.response_format, request.now))

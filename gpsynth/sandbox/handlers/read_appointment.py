@@ -13,8 +13,9 @@ async def read_appointment(request: GpcRequest, provider: Provider) -> GpcRespon
     practice = provider.practice(request)
     appointment_id = request.path_params["id"]
     rows = await provider.store.read(lambda con: con.execute(
-        "SELECT version_id, epoch(start)::BIGINT, resource FROM appointment WHERE id = ? AND organization_id = ?",
-        [appointment_id, practice.organization_id]).fetchall())
+        "SELECT version_id, epoch(start)::BIGINT, resource FROM appointment "
+        "WHERE shard = ? AND id = ? AND organization_id = ?",
+        [practice.shard, appointment_id, practice.organization_id]).fetchall())
     if not rows:
         raise NO_RECORD_FOUND(f"No appointment of {practice.ods_code} has the logical id {appointment_id}")
     version_id, start, resource = rows[0]

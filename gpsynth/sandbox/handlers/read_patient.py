@@ -12,8 +12,8 @@ async def read_patient(request: GpcRequest, provider: Provider) -> GpcResponse:
     practice = provider.practice(request)
     patient_id = request.path_params["id"]
     rows = await provider.store.read(lambda con: con.execute(
-        "SELECT version_id, resource FROM patient WHERE id = ? AND organization_id = ?",
-        [patient_id, practice.organization_id]).fetchall())
+        "SELECT version_id, resource FROM patient WHERE shard = ? AND id = ? AND organization_id = ?",
+        [practice.shard, patient_id, practice.organization_id]).fetchall())
     if not rows:
         raise PATIENT_NOT_FOUND(f"No patient of {practice.ods_code} has the logical id {patient_id}; "
                                 "find patients by NHS number with GET /Patient?identifier=…")

@@ -154,7 +154,8 @@ async def register_patient(request: GpcRequest, provider: Provider) -> GpcRespon
         if here:
             stored = orjson.loads(here[0][6])
             resource = registered_patient(stored["id"], sent, practice, today)
-            return update_resource(con, "Patient", resource, last_updated, **derive_columns("Patient", resource))
+            return update_resource(con, "Patient", resource, last_updated, practice.shard,
+                                   **derive_columns("Patient", resource))
         patient_id = provider.new_id(con, "Patient", f"{practice.ods_code}-P")
         resource = registered_patient(patient_id, sent, practice, today)
         return upsert_resources(con, "Patient", [resource], last_updated, practice.ods_code)[0].resource

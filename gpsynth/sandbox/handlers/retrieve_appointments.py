@@ -30,12 +30,12 @@ async def retrieve_appointments(request: GpcRequest, provider: Provider) -> GpcR
     patient_id = request.path_params["id"]
 
     def query(con):
-        known = con.execute("SELECT count(*) FROM patient WHERE id = ? AND organization_id = ?",
-                            [patient_id, practice.organization_id]).fetchall()[0][0]
+        known = con.execute("SELECT count(*) FROM patient WHERE shard = ? AND id = ? AND organization_id = ?",
+                            [practice.shard, patient_id, practice.organization_id]).fetchall()[0][0]
         rows = con.execute(
-            "SELECT resource FROM appointment WHERE patient_id = ? AND organization_id = ? "
+            "SELECT resource FROM appointment WHERE shard = ? AND patient_id = ? AND organization_id = ? "
             "AND start >= to_timestamp(?) AND start <= to_timestamp(?) ORDER BY start, id",
-            [patient_id, practice.organization_id, day_start(first), day_end(last)]).fetchall()
+            [practice.shard, patient_id, practice.organization_id, day_start(first), day_end(last)]).fetchall()
         return known, rows
 
     known, rows = await provider.store.read(query)
