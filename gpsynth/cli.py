@@ -278,7 +278,7 @@ def report(store, out):
 Examples:
   gpsynth generate --scenario gpc-provider-testing --format duckdb --out gpc/ && gpsynth serve gpc/
   gpsynth serve pcn/gpsynth.duckdb --port 9000 --roll          keep the horizon current while it runs
-  gpsynth serve empty/ --admin                                 also accept FHIR Bundles of PUTs (gpsynth load)
+  gpsynth serve gpc/ --admin                                   also accept FHIR Bundles of PUTs (gpsynth load)
 """)
 @click.argument("store", type=click.Path(exists=True, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
