@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -94,8 +95,8 @@ class Sandbox:
             today = london_today(self.clock())
             try:
                 info = await self.store.read(store_info)
-                days = await asyncio.get_running_loop().run_in_executor(None, regenerate, info, today)
-                rolled = await self.store.write(lambda con: apply_roll(con, days),
+                regenerated = await asyncio.get_running_loop().run_in_executor(None, regenerate, info, today)
+                rolled = await self.store.write(partial(apply_roll, regenerated=regenerated),
                                                 lambda _: self.provider.reload(self.clock()))
                 log.warning("rolled the horizon to %s: %s", today, rolled.summary())
             except Exception:

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from sandbox_server import days_ahead
+from sandbox_process import days_ahead
 
 from gpsynth.cli import main
 

@@ -7,7 +7,7 @@ import orjson
 import pytest
 import yaml
 from click.testing import CliRunner
-from sandbox_server import GpcClient, SandboxServer, booking, days_ahead, entries, outcome_code
+from sandbox_process import GpcClient, SandboxServer, booking, days_ahead, entries, outcome_code
 
 from gpsynth.cli import main
 from gpsynth.load import LoadOptions, load

@@ -5,7 +5,7 @@ import copy
 import httpx
 import orjson
 import pytest
-from sandbox_server import FHIR_JSON, FHIR_XML, SD, GpcClient, SandboxServer, booking, days_ahead, entries, outcome_code
+from sandbox_process import FHIR_JSON, FHIR_XML, SD, GpcClient, SandboxServer, booking, days_ahead, entries, outcome_code
 
 from gpsynth.sandbox.fhirxml import resource_from_xml, resource_to_xml
 from gpsynth.store import open_store

@@ -6,7 +6,7 @@ import shutil
 import httpx
 import pytest
 from gpc_requests import default_claims, gpc_headers
-from sandbox_server import booking, days_ahead, entries
+from sandbox_process import booking, days_ahead, entries
 
 from gpsynth.sandbox.app import Sandbox
 from gpsynth.sandbox.interactions import BY_NAME

@@ -8,7 +8,7 @@ from collections import Counter
 import httpx
 import pytest
 from gpc_requests import default_claims, gpc_headers
-from sandbox_server import SD, GpcClient, SandboxServer, booking, days_ahead, entries
+from sandbox_process import SD, GpcClient, SandboxServer, booking, days_ahead, entries
 
 from gpsynth.sandbox.interactions import BY_NAME
 

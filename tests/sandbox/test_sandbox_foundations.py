@@ -6,7 +6,7 @@ import httpx
 import pytest
 from gpc_requests import default_claims
 from lxml import etree
-from sandbox_server import FHIR_JSON, FHIR_XML, GpcClient, SandboxServer, entries, outcome_code
+from sandbox_process import FHIR_JSON, FHIR_XML, GpcClient, SandboxServer, entries, outcome_code
 
 from gpsynth.sandbox.fhirxml import resource_from_xml
 

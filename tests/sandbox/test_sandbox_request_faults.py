@@ -5,7 +5,7 @@ import time
 import httpx
 import pytest
 from gpc_requests import bearer, default_claims
-from sandbox_server import GpcClient, SandboxServer, outcome_code
+from sandbox_process import GpcClient, SandboxServer, outcome_code
 
 
 @pytest.fixture(scope="module")

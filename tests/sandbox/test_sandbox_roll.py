@@ -5,7 +5,7 @@ import shutil
 import httpx
 import pytest
 from click.testing import CliRunner
-from sandbox_server import GpcClient, SandboxServer, booking, days_ahead, entries
+from sandbox_process import GpcClient, SandboxServer, booking, days_ahead, entries
 
 from gpsynth.cli import main
 from gpsynth.sandbox.roll import roll_store

@@ -4,7 +4,7 @@ import time
 
 import httpx
 import pytest
-from sandbox_server import FHIR_XML, GpcClient, SandboxServer, days_ahead, entries, outcome_code
+from sandbox_process import FHIR_XML, GpcClient, SandboxServer, days_ahead, entries, outcome_code
 
 from gpsynth.sandbox.fhirxml import resource_from_xml
 from gpsynth.sandbox.times import day_end, day_start, seconds
