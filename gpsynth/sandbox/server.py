@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,5 +31,7 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 8080, options: Sandb
         echo(f"  no practice yet: load one at {origin}/<ODS>/STU3/1/gpconnect (--admin)")
     if options.admin:
         echo("administration: POST transaction/batch Bundles of PUTs at a base URL (no SSP headers needed)")
+    gc.collect()
+    gc.freeze()     # the start-up state (directory, free-slot index) lives all run: spare the collector walking it
     uvicorn.run(sandbox.app, host=host, port=port, log_level="info" if access_log else "warning",
                 access_log=access_log)
