@@ -19,6 +19,7 @@ own status and OperationOutcome. Answers are FHIR JSON; `Prefer: return=minimal`
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ from .provider import DAY, Provider
 from .representation import Prefer, parse_prefer
 from .slot_index import FreeSlot
 from .times import london_instant, seconds
+
+log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json;charset=utf-8"
 RESOURCE_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
@@ -156,6 +159,11 @@ class AdminApi:
             response = outcome(error.status, error.code, error.diagnostics)
         except GpcError as error:
             response = outcome(error.status, error.issue_code, error.diagnostics)
+        except GpsynthError as error:
+            response = outcome(422, "processing", str(error))
+        except Exception:
+            log.exception("unexpected error in administration request %s %s", scope["method"], scope["path"])
+            response = outcome(500, "exception", "Unexpected error storing the resources; nothing was stored")
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
