@@ -1,13 +1,14 @@
-"""The sandbox store the HTTP tests serve: the gpc-provider-testing preset as of today, generated once."""
+"""The sandbox the HTTP tests talk to: the gpc-provider-testing preset as of today, served per test module."""
 
 from __future__ import annotations
 
 import shutil
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
-from sandbox_process import days_ahead
+from sandbox_process import GpcClient, SandboxServer, days_ahead
 
 from gpsynth.cli import main
 
@@ -28,3 +29,18 @@ def store_copy(provider_testing_store, tmp_path_factory):
     copy = tmp_path_factory.mktemp("served") / "gpsynth.duckdb"
     shutil.copyfile(provider_testing_store, copy)
     return copy
+
+
+@pytest.fixture(scope="module")
+def server(store_copy, tmp_path_factory):
+    """`gpsynth serve` on the module's store copy, on a free loopback port."""
+    server = SandboxServer(store_copy, tmp_path_factory.mktemp("log") / "serve.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def gpc(server):
+    """A GP Connect client of the served practice: SSP headers and a JWT on every request."""
+    with httpx.Client(timeout=30) as http:
+        yield GpcClient(server.base(), http)

@@ -5,7 +5,7 @@ import copy
 import httpx
 import orjson
 import pytest
-from sandbox_process import FHIR_JSON, FHIR_XML, SD, GpcClient, SandboxServer, booking, days_ahead, entries, outcome_code
+from sandbox_process import FHIR_JSON, FHIR_XML, SD, SandboxServer, booking, days_ahead, entries, outcome_code
 
 from gpsynth.sandbox.fhirxml import resource_from_xml, resource_to_xml
 from gpsynth.store import open_store
@@ -32,12 +32,6 @@ def server(store_copy, past_slot, tmp_path_factory):
     server = SandboxServer(store_copy, tmp_path_factory.mktemp("log") / "serve.log").start()
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def gpc(server):
-    with httpx.Client(timeout=30) as http:
-        yield GpcClient(server.base(), http)
 
 
 @pytest.fixture(scope="module")

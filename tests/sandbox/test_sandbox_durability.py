@@ -6,27 +6,13 @@ import time
 from collections import Counter
 
 import httpx
-import pytest
 from gpc_requests import default_claims, gpc_headers
-from sandbox_process import SD, GpcClient, SandboxServer, booking, days_ahead, entries
+from sandbox_process import SD, booking, days_ahead, entries
 
 from gpsynth.sandbox.interactions import BY_NAME
 
 REASON = SD + "Extension-GPConnect-AppointmentCancellationReason-1"
 BOOKABLE_PATIENTS = ("1", "2", "3", "4", "5", "6", "7", "8", "13", "16", "17")
-
-
-@pytest.fixture(scope="module")
-def server(store_copy, tmp_path_factory):
-    server = SandboxServer(store_copy, tmp_path_factory.mktemp("log") / "serve.log").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def gpc(server):
-    with httpx.Client(timeout=30) as http:
-        yield GpcClient(server.base(), http)
 
 
 def slots_of_day(gpc, n):

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from gpc_requests import default_claims
 from lxml import etree
-from sandbox_process import FHIR_JSON, FHIR_XML, GpcClient, SandboxServer, entries, outcome_code
+from sandbox_process import FHIR_JSON, FHIR_XML, GpcClient, entries, outcome_code
 
 from gpsynth.sandbox.fhirxml import resource_from_xml
 
@@ -14,19 +14,6 @@ NHS = "https://fhir.nhs.uk/Id/nhs-number"
 SDS = "https://fhir.nhs.uk/Id/sds-user-id"
 ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
 REGISTER = "/Patient/$gpc.registerpatient"
-
-
-@pytest.fixture(scope="module")
-def server(store_copy, tmp_path_factory):
-    server = SandboxServer(store_copy, tmp_path_factory.mktemp("log") / "serve.log").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def gpc(server):
-    with httpx.Client(timeout=30) as http:
-        yield GpcClient(server.base(), http)
 
 
 def test_capability_statement_in_both_formats(gpc, server):

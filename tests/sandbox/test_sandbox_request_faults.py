@@ -2,23 +2,9 @@
 
 import time
 
-import httpx
 import pytest
 from gpc_requests import bearer, default_claims
-from sandbox_process import GpcClient, SandboxServer, outcome_code
-
-
-@pytest.fixture(scope="module")
-def server(store_copy, tmp_path_factory):
-    server = SandboxServer(store_copy, tmp_path_factory.mktemp("log") / "serve.log").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def gpc(server):
-    with httpx.Client(timeout=30) as http:
-        yield GpcClient(server.base(), http)
+from sandbox_process import outcome_code
 
 
 def claims(**changes) -> dict:

@@ -2,28 +2,14 @@
 
 import time
 
-import httpx
 import pytest
-from sandbox_process import FHIR_XML, GpcClient, SandboxServer, days_ahead, entries, outcome_code
+from sandbox_process import FHIR_XML, days_ahead, entries, outcome_code
 
 from gpsynth.sandbox.fhirxml import resource_from_xml
 from gpsynth.sandbox.times import day_end, day_start, seconds
 
 ODS_FILTER = "https://fhir.nhs.uk/Id/ods-organization-code|"
 TYPE_FILTER = "https://fhir.nhs.uk/STU3/CodeSystem/GPConnect-OrganisationType-1|"
-
-
-@pytest.fixture(scope="module")
-def server(store_copy, tmp_path_factory):
-    server = SandboxServer(store_copy, tmp_path_factory.mktemp("log") / "serve.log").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def gpc(server):
-    with httpx.Client(timeout=30) as http:
-        yield GpcClient(server.base(), http)
 
 
 def test_fourteen_days_is_the_most_one_search_covers(gpc):
