@@ -233,7 +233,10 @@ def test_parquet_splits_files_and_row_groups_deterministically(network, tmp_path
 
     first, second = write(tmp_path / "a"), write(tmp_path / "b")
     assert tree(first) == tree(second)
-    slot_files = sorted((first / "slot").glob("*.parquet"))
+    # Partitioned by region: the pcn practices are all GPS0001... codes, the consumers their own region.
+    assert sorted(p.name for p in (first / "slot").iterdir()) == ["region=GPS"]
+    assert sorted(p.name for p in (first / "organization").iterdir()) == ["region=GPS", "region=consumers"]
+    slot_files = sorted((first / "slot" / "region=GPS").glob("*.parquet"))
     assert [p.name for p in slot_files[:2]] == ["slot-00001.parquet", "slot-00002.parquet"]
     assert all(g <= 700 for p in slot_files for g in (pq.ParquetFile(p).metadata.row_group(i).num_rows
                                                    for i in range(pq.ParquetFile(p).metadata.num_row_groups)))

@@ -1,5 +1,9 @@
 """Parquet: the store's tables as Parquet files, one folder per table, split past a size limit.
 
+Resource tables are partitioned by region, the letters of the practice's ODS code before its number
+(`slot/region=GPSL/slot-00001.parquet`, `organization/region=consumers/...`), in the Hive layout that
+DuckDB, pyarrow, Spark and pandas read as one table with a `region` column.
+
 Rows are written in fixed-size row groups whatever the shard sizes, with fixed writer options, so
 the same dataset gives byte-identical files, from `generate` or from `gpsynth export`.
 """
@@ -26,7 +30,8 @@ class TableFiles:
     """One table's Parquet files: numbered parts, a new part once the current one passes the limit."""
 
     def __init__(self, folder: Path, table: Table, max_file_bytes: int, row_group_rows: int):
-        self.folder = sink_folder(folder, table.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
         self.table, self.schema = table, table.arrow_schema
         self.max_file_bytes, self.row_group_rows = max_file_bytes, row_group_rows
         self.pending: list[pa.Table] = []
@@ -73,21 +78,37 @@ class ParquetSink:
 
     def __init__(self, root: Path, info: DatasetInfo, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
                  row_group_rows: int = ROW_GROUP_ROWS):
-        folder = sink_folder(root, "parquet")
-        self.info = info
-        self.files = {t.name: TableFiles(folder, t, max_file_bytes, row_group_rows)
-                      for t in (*RESOURCE_TABLES.values(), SHARD_TABLE, DATASET_TABLE)}
+        self.folder, self.info = sink_folder(root, "parquet"), info
+        self.max_file_bytes, self.row_group_rows = max_file_bytes, row_group_rows
+        self.files = {t.name: self._files(self.folder / t.name, t) for t in (SHARD_TABLE, DATASET_TABLE)}
+        self.partitions: dict[tuple[str, str], TableFiles] = {}
         self.counts = Counter()
 
+    def _files(self, folder: Path, table: Table) -> TableFiles:
+        return TableFiles(folder, table, self.max_file_bytes, self.row_group_rows)
+
     def write(self, output: ShardOutput) -> None:
-        for resource_type, table in output.rows.tables.items():
-            self.files[RESOURCE_TABLES[resource_type].name].add(table)
-            self.counts[resource_type] += table.num_rows
+        region = region_of(output.practice_ods)
+        for resource_type, rows in output.rows.tables.items():
+            if rows.num_rows:
+                table = RESOURCE_TABLES[resource_type]
+                key = (table.name, region)
+                if key not in self.partitions:
+                    self.partitions[key] = self._files(self.folder / table.name / f"region={region}", table)
+                self.partitions[key].add(rows)
+                self.counts[resource_type] += rows.num_rows
         self.files[SHARD_TABLE.name].add(output.rows.shard_table())
 
     def close(self) -> dict[str, int]:
         counts = {t: self.counts[t] for t in RESOURCE_TYPES if self.counts[t]}
         self.files[DATASET_TABLE.name].add(dataset_table(self.info, counts))
-        for files in self.files.values():
+        # A table without rows still gets a file, so its schema can be read.
+        empty = [t for t in RESOURCE_TABLES.values() if not any(name == t.name for name, _ in self.partitions)]
+        for files in [*self.files.values(), *self.partitions.values(), *(self._files(self.folder / t.name, t) for t in empty)]:
             files.close()
         return counts
+
+
+def region_of(practice_ods: str) -> str:
+    """A practice's region: the letters of its ODS code before the number (GPSL0001 -> GPSL)."""
+    return practice_ods.rstrip("0123456789") or practice_ods
