@@ -1,7 +1,6 @@
 """The GP Connect layers end to end: a real uvicorn server on a loopback port, real HTTP through httpx."""
 
 import gzip
-import socket
 import subprocess
 import sys
 import time
@@ -13,19 +12,12 @@ import pytest
 from gpc_requests import default_claims, gpc_headers
 from gpc_resources import appointment
 from lxml import etree
+from sandbox_process import FHIR_JSON, FHIR_XML, free_port
 
 from gpsynth.sandbox.fhirxml import resource_from_xml, resource_to_xml
 
 HERE = Path(__file__).parent
 ROOT = "/A20047/STU3/1/gpconnect"
-FHIR_JSON = "application/fhir+json;charset=utf-8"
-FHIR_XML = "application/fhir+xml;charset=utf-8"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
