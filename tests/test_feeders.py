@@ -187,7 +187,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.mark.skipif("serve" not in main.commands, reason="`gpsynth serve` (the sandbox provider) is not in this build")
 def test_locust_books_against_gpsynth_serve(current, tmp_path):
     store = tmp_path / "gpsynth.duckdb"
     shutil.copy(current.folder / "gpsynth.duckdb", store)

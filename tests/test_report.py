@@ -12,10 +12,11 @@ import lxml.html
 import pytest
 import yaml
 from click.testing import CliRunner
+from chromium import requires_chromium
 from generated import PRACTITIONER_ROLE, Generated, extension, generate
 
 from gpsynth.cli import main
-from gpsynth.report.screenshot import find_chromium, screenshot
+from gpsynth.report.screenshot import screenshot
 from gpsynth.scenario import preset_text
 
 AS_OF = "2027-03-19"          # Good Friday, the spring clock change and Easter Monday fall in the horizon
@@ -218,7 +219,7 @@ def png_pixels(png: Path) -> tuple[int, int, bytes]:
     return width, height, zlib.decompress(b"".join(chunks))
 
 
-@pytest.mark.skipif(find_chromium() is None, reason="headless Chromium is not installed (Debian: apt-get install chromium)")
+@requires_chromium
 def test_screenshot_in_headless_chromium(page, tmp_path):
     png = screenshot(page, tmp_path / "report.png", width=1200, height=2600)
     width, height, pixels = png_pixels(png)
