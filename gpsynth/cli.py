@@ -20,7 +20,7 @@ from .errors import GpsynthError
 from .export import EXPORT_FORMATS, export_store
 from .load import FHIR_VERSIONS, MODES, LoadOptions, RetryPolicy, load, parse_header, parse_only, plan_load
 from .load.display import plan_table, report_renderables as load_renderables
-from .load.options import DEFAULT_BUNDLE_SIZE, DEFAULT_CHECKPOINT
+from .load.options import DEFAULT_CHECKPOINT, parse_auto, parse_bundle_size
 from .scenario import load_scenario, preset_names, preset_text
 from .store import DEFAULT_STORE_NAME, run_query
 from .validate import report_renderables, validate_folder
@@ -155,14 +155,16 @@ Examples:
 """)
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--server", required=True, metavar="URL", help="The FHIR base URL.")
-@click.option("--mode", type=click.Choice(MODES), default="transaction", show_default=True,
-              help="Bundles of PUTs as one transaction or as a batch, or one PUT per resource.")
-@click.option("--bundle-size", type=click.IntRange(min=1), default=DEFAULT_BUNDLE_SIZE, show_default=True,
-              help="Most resources per Bundle (or per checkpointed group of PUTs).")
+@click.option("--mode", type=click.Choice(("auto", *MODES)), default="auto", show_default=True,
+              help="Bundles of PUTs as one transaction or as a batch, or one PUT per resource; auto: what the "
+                   "server's CapabilityStatement offers, transaction first.")
+@click.option("--bundle-size", default="auto", show_default=True, metavar="auto|N",
+              help="Resources per Bundle to start with; a Bundle the server refuses whole is split, and auto "
+                   "settles on the size the server accepts.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Bundles in flight at once.")
 @click.option("--only", metavar="TYPES", help="Comma-separated resource types, e.g. Slot,Appointment. Default: all.")
-@click.option("--fhir-version", type=click.Choice(FHIR_VERSIONS), default="STU3", show_default=True,
-              help="R4 converts the resources for an R4 server and reports each change.")
+@click.option("--fhir-version", type=click.Choice(("auto", *FHIR_VERSIONS)), default="auto", show_default=True,
+              help="R4 converts the resources for an R4 server and reports each change; auto: the server's version.")
 @click.option("--keep-profiles", is_flag=True, help="With R4: keep the STU3 GP Connect meta.profile URLs.")
 @click.option("--header", "headers", multiple=True, metavar="'NAME: VALUE'", help="An HTTP header for every request; repeatable.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
@@ -170,16 +172,17 @@ Examples:
 @click.option("--retries", type=click.IntRange(min=0), default=6, show_default=True,
               help="Retries per request on 429, 5xx, timeouts and dropped connections.")
 @click.option("--checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CHECKPOINT, show_default=True,
-              help="Where confirmed bundles are recorded.")
-@click.option("--resume", is_flag=True, help="Skip the bundles the checkpoint has confirmed.")
+              help="Where confirmed resources are recorded; failed.ndjson beside it lists the ones the server refused.")
+@click.option("--resume", is_flag=True, help="Skip the resources the checkpoint has confirmed.")
 @click.option("--dry-run", is_flag=True, help="Print the plan (bundles per type) and send nothing.")
-@click.option("--verify", is_flag=True, help="Afterwards, read back counts per type and a sample of resources by id.")
+@click.option("--verify", is_flag=True, help="Afterwards, check that every loaded id is on the server (by count where "
+                                             "it is exact, else by _id searches) and say how.")
 @friendly_errors
 def load_command(source, server, mode, bundle_size, concurrency, only, fhir_version, keep_profiles, headers, timeout,
                  retries, checkpoint, resume, dry_run, verify):
     """Load SOURCE (a store file or generated folder) into a FHIR server, resumably; exit 1 if anything failed."""
-    options = LoadOptions(mode=mode, bundle_size=bundle_size, concurrency=concurrency, only=parse_only(only),
-                          fhir_version=fhir_version, keep_profiles=keep_profiles, headers=tuple(parse_header(h) for h in headers),
+    options = LoadOptions(mode=parse_auto(mode), bundle_size=parse_bundle_size(bundle_size), concurrency=concurrency,
+                          only=parse_only(only), fhir_version=parse_auto(fhir_version), keep_profiles=keep_profiles, headers=tuple(parse_header(h) for h in headers),
                           retry=RetryPolicy(retries=retries, timeout=timeout), checkpoint=checkpoint, resume=resume, verify=verify)
     if dry_run:
         Console().print(plan_table(plan_load(source, server, options)))
@@ -188,7 +191,7 @@ def load_command(source, server, mode, bundle_size, concurrency, only, fhir_vers
                   console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("loading", total=None)
         report = load(source, server, options, on_progress=lambda resource_type, done, total: progress.update(
-            task, description=resource_type, completed=done, total=total))
+            task, description=resource_type, completed=done, total=total), on_note=progress.console.print)
     Console().print(*load_renderables(report))
     if not report.ok:
         sys.exit(1)

@@ -7,7 +7,7 @@ Bundles never mix types, so a type can finish before the types that reference it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
@@ -17,10 +17,10 @@ from ..errors import GpsynthError
 
 @dataclass(frozen=True)
 class Chunk:
-    """Up to bundle-size resources of one type; `index` counts the type's chunks from 0."""
+    """Resources of one type at consecutive positions in the source, the first at `first` (from 0)."""
 
     resource_type: str
-    index: int
+    first: int
     resources: tuple[bytes, ...]
 
 
@@ -37,23 +37,11 @@ class Entry:
         return f"{self.resource_type}/{self.id}"
 
 
-def chunks(resources: Iterator[bytes], resource_type: str, size: int) -> Iterator[Chunk]:
-    batch: list[bytes] = []
-    index = 0
-    for resource in resources:
-        batch.append(resource)
-        if len(batch) == size:
-            yield Chunk(resource_type, index, tuple(batch))
-            batch, index = [], index + 1
-    if batch:
-        yield Chunk(resource_type, index, tuple(batch))
-
-
 def entries(chunk: Chunk, source: str, convert: Callable[[dict], dict] | None = None) -> tuple[Entry, ...]:
     """Parse and check each resource of `chunk`; re-serialise only those that `convert` rewrites."""
     out = []
     for position, raw in enumerate(chunk.resources):
-        where = f"{source}: {chunk.resource_type} bundle {chunk.index + 1}, resource {position + 1}"
+        where = f"{source}: {chunk.resource_type} number {chunk.first + position + 1}"
         try:
             resource = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:

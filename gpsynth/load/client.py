@@ -33,6 +33,10 @@ def retryable(status: int) -> bool:
 class ServerUnreachable(GpsynthError):
     """The server stopped answering for longer than the retry policy allows."""
 
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason  # what happened, e.g. "connection failed ([Errno 111] Connection refused)"
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -79,17 +83,6 @@ class FhirClient:
     async def __aexit__(self, *exc) -> None:
         await self.http.aclose()
 
-    async def check_reachable(self) -> None:
-        """One GET [base]/metadata: refuse to start against a server that is not there, or wants credentials."""
-        try:
-            response = await self.http.get("metadata")
-        except httpx.TransportError as exc:
-            kind, detail = _describe(exc)
-            raise GpsynthError(f"cannot reach the FHIR server at {self.base}: {kind} ({detail}); is it running, and is --server right?")
-        if response.status_code == 401:
-            raise GpsynthError(f"the FHIR server at {self.base} answered 401 Unauthorized to GET metadata; "
-                               f"pass credentials with --header 'Authorization: Bearer TOKEN'")
-
     async def request(self, method: str, path: str, body: bytes | None = None, params: dict | None = None) -> Reply:
         retry = 0
         while True:
@@ -99,7 +92,7 @@ class FhirClient:
                 reason, detail = _describe(exc)
                 if retry == self.policy.retries:
                     raise ServerUnreachable(f"{method} {self.base}/{path}: {reason} ({detail}), still after {retry} retries; "
-                                            "the checkpoint holds what was loaded: rerun with --resume")
+                                            "the checkpoint holds what was loaded: rerun with --resume", f"{reason} ({detail})")
                 wait = backoff(self.policy, retry + 1, None, self.rng)
             else:
                 if not retryable(response.status_code) or retry == self.policy.retries:

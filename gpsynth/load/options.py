@@ -12,7 +12,6 @@ from ..fhir.constants import RESOURCE_TYPES
 
 MODES = ("transaction", "batch", "individual")
 FHIR_VERSIONS = ("STU3", "R4")
-DEFAULT_BUNDLE_SIZE = 500
 DEFAULT_CHECKPOINT = Path("gpsynth-load.checkpoint.json")
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP token (RFC 9110)
 
@@ -41,13 +40,18 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class LoadOptions:
-    """How to send a dataset. `only` keeps these resource types (dependency order is kept regardless)."""
+    """How to send a dataset. `only` keeps these resource types (dependency order is kept regardless).
 
-    mode: str = "transaction"
-    bundle_size: int = DEFAULT_BUNDLE_SIZE
+    None is "auto": `mode` and `fhir_version` follow the server's CapabilityStatement, and `bundle_size`
+    starts large and settles on what the server accepts (gpsynth.load.sizing); a number given for
+    `bundle_size` is where it starts.
+    """
+
+    mode: str | None = None
+    bundle_size: int | None = None
     concurrency: int = 4
     only: tuple[str, ...] = RESOURCE_TYPES
-    fhir_version: str = "STU3"
+    fhir_version: str | None = None
     keep_profiles: bool = False
     headers: tuple[tuple[str, str], ...] = ()
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -57,11 +61,11 @@ class LoadOptions:
     verify_samples: int = 5
 
     def __post_init__(self):
-        if self.mode not in MODES:
-            raise GpsynthError(f"unknown --mode {self.mode!r}; allowed: {', '.join(MODES)}")
-        if self.fhir_version not in FHIR_VERSIONS:
-            raise GpsynthError(f"unknown --fhir-version {self.fhir_version!r}; allowed: {', '.join(FHIR_VERSIONS)}")
-        if self.bundle_size < 1:
+        if self.mode is not None and self.mode not in MODES:
+            raise GpsynthError(f"unknown --mode {self.mode!r}; allowed: auto, {', '.join(MODES)}")
+        if self.fhir_version is not None and self.fhir_version not in FHIR_VERSIONS:
+            raise GpsynthError(f"unknown --fhir-version {self.fhir_version!r}; allowed: auto, {', '.join(FHIR_VERSIONS)}")
+        if self.bundle_size is not None and self.bundle_size < 1:
             raise GpsynthError(f"--bundle-size must be at least 1, got {self.bundle_size}")
         if self.concurrency < 1:
             raise GpsynthError(f"--concurrency must be at least 1, got {self.concurrency}")
@@ -75,6 +79,20 @@ class LoadOptions:
     def resource_types(self) -> tuple[str, ...]:
         """The chosen types, in dependency order."""
         return tuple(t for t in RESOURCE_TYPES if t in self.only)
+
+
+def parse_auto(value: str) -> str | None:
+    """A choice on the command line, where `auto` is None."""
+    return None if value == "auto" else value
+
+
+def parse_bundle_size(value: str) -> int | None:
+    """`auto` → None; a whole number of 1 or more."""
+    if value == "auto":
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise GpsynthError(f"--bundle-size {value!r}: expected auto or a whole number of 1 or more")
+    return int(value)
 
 
 def parse_only(value: str | None) -> tuple[str, ...]:

@@ -13,14 +13,23 @@ SNIPPET = 300  # characters of a non-FHIR error body quoted in a message
 
 @dataclass(frozen=True)
 class EntryOutcome:
-    """The server's status for one resource (201 created, 200 updated, else failed) and why it failed."""
+    """The server's status for one resource (201 created, 200 updated or unchanged, else failed) and why it failed."""
 
     status: int
     message: str = ""
+    unchanged: bool = False  # the server kept its stored version: the resource was identical
 
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The server refused a whole Bundle: its status and what it said."""
+
+    status: int
+    message: str
 
 
 def outcome_text(outcome) -> str:
@@ -35,7 +44,15 @@ def outcome_text(outcome) -> str:
     return "; ".join(lines)
 
 
-def _body_text(reply: Reply) -> str:
+def says_unchanged(outcome) -> bool:
+    """Whether an entry's OperationOutcome says the update changed nothing (gpsynth's sandbox, HAPI's
+    SUCCESSFUL_UPDATE_NO_CHANGE and similar)."""
+    text = outcome_text(outcome).lower()
+    codes = str(outcome.get("issue")).lower() if isinstance(outcome, dict) else ""
+    return any(word in text or word in codes for word in ("unchanged", "no change", "no_change", "not changed"))
+
+
+def body_text(reply: Reply) -> str:
     try:
         text = outcome_text(orjson.loads(reply.body))
     except orjson.JSONDecodeError:
@@ -55,14 +72,14 @@ def single_outcome(reply: Reply) -> EntryOutcome:
     """The outcome of a PUT of one resource."""
     if 200 <= reply.status < 300:
         return EntryOutcome(reply.status)
-    return EntryOutcome(reply.status, f"HTTP {reply.status}: {_body_text(reply)}")
+    return EntryOutcome(reply.status, f"HTTP {reply.status}: {body_text(reply)}")
 
 
-def bundle_outcomes(reply: Reply, count: int, bundle_type: str) -> list[EntryOutcome]:
-    """One outcome per entry sent, in order, from a transaction-response or batch-response."""
+def bundle_outcomes(reply: Reply, count: int, bundle_type: str) -> list[EntryOutcome] | Refusal:
+    """One outcome per entry sent, in order, from a transaction-response or batch-response; or the
+    refusal of the whole Bundle."""
     if not 200 <= reply.status < 300:
-        rejected = EntryOutcome(reply.status, f"{bundle_type} rejected: HTTP {reply.status}: {_body_text(reply)}")
-        return [rejected] * count
+        return Refusal(reply.status, f"{bundle_type} rejected: HTTP {reply.status}: {body_text(reply)}")
     try:
         answer = orjson.loads(reply.body)
         answered = answer["entry"] if isinstance(answer, dict) else None
@@ -70,12 +87,14 @@ def bundle_outcomes(reply: Reply, count: int, bundle_type: str) -> list[EntryOut
         answered = None
     if not isinstance(answered, list) or len(answered) != count:
         found = len(answered) if isinstance(answered, list) else "no"
-        unreadable = EntryOutcome(0, f"the {bundle_type}-response has {found} entries for {count} sent: {_body_text(reply)}")
+        unreadable = EntryOutcome(0, f"the {bundle_type}-response has {found} entries for {count} sent: {body_text(reply)}")
         return [unreadable] * count
     outcomes = []
     for entry in answered:
         response = entry.get("response") or {}
         status = _status(response.get("status"))
-        message = "" if 200 <= status < 300 else f"HTTP {status}: {outcome_text(response.get('outcome')) or 'no OperationOutcome'}"
-        outcomes.append(EntryOutcome(status, message))
+        if 200 <= status < 300:
+            outcomes.append(EntryOutcome(status, unchanged=status == 200 and says_unchanged(response.get("outcome"))))
+        else:
+            outcomes.append(EntryOutcome(status, f"HTTP {status}: {outcome_text(response.get('outcome')) or 'no OperationOutcome'}"))
     return outcomes

@@ -12,16 +12,17 @@ MAX_FAILURES = 100  # failures kept with their message; `failed` counts them all
 class PlannedType:
     resource_type: str
     resources: int
-    bundles: int
-    bundles_done: int  # already confirmed by the checkpoint being resumed
+    done: int  # resources already confirmed by the checkpoint being resumed
 
 
 @dataclass(frozen=True)
 class LoadPlan:
+    """What a load would send; `auto` choices are made when the load reads the server's CapabilityStatement."""
+
     source: str
     server: str
     mode: str
-    bundle_size: int
+    bundle_size: str
     concurrency: int
     fhir_version: str
     types: tuple[PlannedType, ...]
@@ -29,10 +30,6 @@ class LoadPlan:
     @property
     def resources(self) -> int:
         return sum(t.resources for t in self.types)
-
-    @property
-    def bundles(self) -> int:
-        return sum(t.bundles for t in self.types)
 
 
 @dataclass(frozen=True)
@@ -53,23 +50,30 @@ class TypeTally:
     sent: int
     created: int
     updated: int
+    unchanged: int  # the server kept its stored version: the resource was identical
     failed: int
     bundles: int    # sent by this run
 
 
 @dataclass(frozen=True)
 class TypeVerification:
-    """Read back after the load: the server's count for the type and a sample of ids."""
+    """Read back after the load: how the type was checked, how many ids, and which of them are missing.
+
+    `method` is "count" (the server's total for the base equals the resources loaded, and a sample read
+    back by id), "id search" (every loaded id searched for with `_id`), or "sampled reads" (the server
+    neither counts this scope exactly nor searches by `_id`: only a sample could be read back).
+    """
 
     resource_type: str
     expected: int
-    found: int | None  # the server's total; None when it gave none
-    sampled: tuple[str, ...]
+    found: int | None  # the server's total for the type; None when it gave none
+    method: str
+    checked: int       # ids looked for
     missing: tuple[str, ...]
 
     @property
     def ok(self) -> bool:
-        return self.found is not None and self.found >= self.expected and not self.missing
+        return not self.missing and (self.method != "count" or self.found == self.expected)
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class LoadReport:
     r4_changes: dict[str, int]     # change → resources changed, when --fhir-version R4
     verification: tuple[TypeVerification, ...] | None
     checkpoint: Path | None
+    notes: tuple[str, ...] = ()    # choices made from the server's answers (version, mode, bundle size)
+    failed_file: Path | None = None  # one line per resource the server refused
 
     @property
     def sent(self) -> int:
@@ -97,6 +103,10 @@ class LoadReport:
     @property
     def updated(self) -> int:
         return sum(t.updated for t in self.types)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(t.unchanged for t in self.types)
 
     @property
     def failed(self) -> int:

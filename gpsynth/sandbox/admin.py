@@ -1,20 +1,31 @@
 """The administration endpoint (`gpsynth serve --admin`): plain FHIR writes that seed the store.
 
-With --admin, these requests at a practice's service root `/{ODS}/STU3/1/gpconnect` need no SSP
-headers or JWT (a request carrying an Ssp-InteractionID is always a GP Connect request):
+With --admin, the sandbox answers plain FHIR requests, with no SSP headers or JWT, at two kinds of base:
 
-    POST [root]                       a transaction or batch Bundle of `PUT Type/id` entries
-    PUT  [root]/Type/id               one resource
-    GET  [root]/Type/id               read any resource of the store
-    GET  [root]/Type?_summary=count   how many resources of a type the store holds (Bundle.total)
+    /_gpsynth/fhir                    the whole store: seed an empty store, or load a whole dataset here
+    /{ODS}/STU3/1/gpconnect           one practice (a request there carrying an Ssp-InteractionID is
+                                      always a GP Connect request); writes there seed a new practice with
+                                      that ODS code, reads at an ODS code the store does not hold answer 404
+
+and at either of them:
+
+    GET  [base]/metadata              a CapabilityStatement (FHIR 3.0.1; transaction, batch, update, read)
+    POST [base]                       a transaction or batch Bundle of `PUT Type/id` entries
+    PUT  [base]/Type/id               one resource
+    GET  [base]/Type/id               read any resource of the store
+    GET  [base]/Type?_summary=count   how many resources of a type the base holds (Bundle.total): the
+                                      whole store, or the practice's own
+    GET  [base]/Type?_id=a,b,…        the resources of the store with those ids (a searchset)
 
 Each resource is stored by its id, created (201) or updated (200, version + 1), with its typed columns
 derived from it (gpsynth.store.upsert), through the same one writer as bookings, so the GP Connect
-interactions see it at once. Entries are checked for what the sandbox relies on (type and id as the
-URL says, well-formed elements behind the typed columns), not against the STU3 models: check a
-dataset with `gpsynth validate` before loading it. A transaction is all or nothing: one bad entry rejects the Bundle with a
-400 OperationOutcome naming it. A batch stores the good entries and answers each bad one with its
-own status and OperationOutcome. Answers are FHIR JSON; `Prefer: return=minimal` is the natural mode.
+interactions see it at once. A resource identical to the stored one is left alone: 200, the same
+version (and, in a Bundle's answer, an informational OperationOutcome saying it is unchanged). Entries are checked for what
+the sandbox relies on (type and id as the URL says, well-formed elements behind the typed columns),
+not against the STU3 models: check a dataset with `gpsynth validate` before loading it. A transaction
+is all or nothing: one bad entry rejects the Bundle with a 400 OperationOutcome naming it. A batch
+stores the good entries and answers each bad one with its own status and OperationOutcome. Answers
+are FHIR JSON; `Prefer: return=minimal` is the natural mode.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from email.utils import formatdate
 
 import orjson
@@ -30,6 +42,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from .. import __version__
 from ..errors import GpsynthError
 from ..fhir.constants import RESOURCE_TYPES
 from ..store.columns import derive_columns
@@ -51,6 +64,11 @@ log = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json;charset=utf-8"
 RESOURCE_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 BUNDLE_TYPES = {"transaction": "transaction-response", "batch": "batch-response"}
+ADMIN_ROOT = "/_gpsynth/fhir"
+MAX_IDS = 1000  # ids one `_id` search takes
+UNCHANGED = {"resourceType": "OperationOutcome", "issue": [{
+    "severity": "information", "code": "informational",
+    "diagnostics": "unchanged: identical to the stored version, which was kept"}]}
 DIRECTORY_TYPES = ("Organization", "Location", "Practitioner", "Schedule")
 
 
@@ -141,11 +159,15 @@ class AdminApi:
 
     @staticmethod
     def handles(scope: Scope) -> bool:
-        """Whether a request is an administration request: POST at a root, or anything without an Ssp-InteractionID."""
-        root = SERVICE_ROOT.match(scope["path"])
+        """Whether a request is an administration request: anything under ADMIN_ROOT; at a practice's root,
+        POST at the root or anything without an Ssp-InteractionID."""
+        path = scope["path"]
+        if path == ADMIN_ROOT or path.startswith(ADMIN_ROOT + "/"):
+            return True
+        root = SERVICE_ROOT.match(path)
         if root is None:
             return False
-        below = scope["path"][root.end():].strip("/")
+        below = path[root.end():].strip("/")
         if scope["method"] == "POST" and not below:
             return True
         interaction = SSP_INTERACTION_ID.lower().encode()
@@ -166,29 +188,44 @@ class AdminApi:
             response = outcome(500, "exception", "Unexpected error storing the resources; nothing was stored")
         await response(scope, receive, send)
 
+    def _base(self, method: str, path: str) -> tuple[str | None, str]:
+        """(the practice's ODS code, or None for the whole store; the path below the base)."""
+        if path == ADMIN_ROOT or path.startswith(ADMIN_ROOT + "/"):
+            return None, path[len(ADMIN_ROOT):].strip("/")
+        root = SERVICE_ROOT.match(path)
+        if method == "GET" and root["ods"] not in self.provider.directory.practices:
+            raise EntryError(404, "not-found", f"this store holds no practice {root['ods']}; the whole store is at {ADMIN_ROOT}")
+        return root["ods"], path[root.end():].strip("/")
+
     async def handle(self, request: Request) -> Response:
-        root = SERVICE_ROOT.match(request.url.path)
-        below = request.url.path[root.end():].strip("/")
+        ods, below = self._base(request.method, request.url.path)
         resource_type, _, resource_id = below.partition("/")
         if request.method == "POST" and not below:
             body = parse_body(request.headers.get("content-type"), await request.body())
-            return await self.bundle(root["ods"], body, parse_prefer(request.headers.get("prefer")))
+            return await self.bundle(ods, body, parse_prefer(request.headers.get("prefer")))
+        if request.method == "GET" and below == "metadata":
+            return Response(orjson.dumps(capabilities(london_instant(self.clock())[:10])), media_type=FHIR_JSON)
         if resource_type not in RESOURCE_TABLES:
             raise EntryError(404, "not-found", f"{below} is not an administration path; use Type/id with Type one of "
                                                f"{', '.join(RESOURCE_TYPES)}")
         if request.method == "PUT" and resource_id:
             body = parse_body(request.headers.get("content-type"), await request.body())
-            return await self.put(root["ods"], resource_type, resource_id, body,
+            return await self.put(ods, resource_type, resource_id, body,
                                   parse_prefer(request.headers.get("prefer")), request.url)
         if request.method == "GET" and resource_id:
             return await self.read(resource_type, resource_id)
+        if request.method == "GET" and "_id" in request.query_params:
+            ids = [i for i in request.query_params["_id"].split(",") if i][:MAX_IDS]
+            found = await self.provider.store.read(partial(_with_ids, RESOURCE_TABLES[resource_type].name, ids))
+            bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(found),
+                      "entry": [{"resource": orjson.Fragment(text)} for text in found]}
+            return Response(orjson.dumps(bundle), media_type=FHIR_JSON)
         if request.method == "GET" and request.query_params.get("_summary") == "count":
-            table = RESOURCE_TABLES[resource_type].name
-            total = await self.provider.store.read(lambda con: con.execute(f"SELECT count(*) FROM {table}").fetchall())
-            bundle = {"resourceType": "Bundle", "type": "searchset", "total": total[0][0]}
+            total = await self.provider.store.read(partial(_count, RESOURCE_TABLES[resource_type].name, ods))
+            bundle = {"resourceType": "Bundle", "type": "searchset", "total": total}
             return Response(orjson.dumps(bundle), media_type=FHIR_JSON)
         raise EntryError(405, "not-supported", f"{request.method} {below}: use POST (a Bundle), PUT Type/id, "
-                                               "GET Type/id or GET Type?_summary=count")
+                                               "GET Type/id, GET Type?_id=… or GET Type?_summary=count")
 
     async def read(self, resource_type: str, resource_id: str) -> Response:
         found = await self.provider.store.read(lambda con: read_resource(con, resource_type, resource_id))
@@ -196,7 +233,7 @@ class AdminApi:
             raise EntryError(404, "not-found", f"{resource_type}/{resource_id} is not in the store")
         return Response(found.resource, media_type=FHIR_JSON, headers={"ETag": f'W/"{found.version_id}"'})
 
-    async def put(self, ods: str, resource_type: str, resource_id: str, resource, prefer: Prefer, url) -> Response:
+    async def put(self, ods: str | None, resource_type: str, resource_id: str, resource, prefer: Prefer, url) -> Response:
         put = checked_put(0, "PUT", f"{resource_type}/{resource_id}", resource)
         (written,) = await self.store(ods, [put])
         headers = {"ETag": f'W/"{written.version_id}"', "Last-Modified": formatdate(self.clock(), usegmt=True),
@@ -206,7 +243,7 @@ class AdminApi:
             return Response(status_code=status, headers=headers)
         return Response(written.resource, status, headers=headers, media_type=FHIR_JSON)
 
-    async def bundle(self, ods: str, bundle: Mapping, prefer: Prefer) -> Response:
+    async def bundle(self, ods: str | None, bundle: Mapping, prefer: Prefer) -> Response:
         bundle_type, checked = bundle_puts(bundle)
         errors = [entry for entry in checked if isinstance(entry, EntryError)]
         if bundle_type == "transaction" and errors:
@@ -226,6 +263,8 @@ class AdminApi:
             answer = {"response": {"status": "201 Created" if done.created else "200 OK",
                                    "location": f"{done.resource_type}/{done.id}/_history/{done.version_id}",
                                    "etag": f'W/"{done.version_id}"', "lastModified": last_modified}}
+            if done.unchanged:
+                answer["response"]["outcome"] = UNCHANGED
             if prefer is Prefer.REPRESENTATION:
                 answer = {"resource": orjson.Fragment(done.resource), **answer}
             entries.append(answer)
@@ -234,7 +273,7 @@ class AdminApi:
             response["entry"] = entries
         return Response(orjson.dumps(response), media_type=FHIR_JSON)
 
-    async def store(self, ods: str, puts: list[Put]) -> list[Written]:
+    async def store(self, ods: str | None, puts: list[Put]) -> list[Written]:
         """Write the resources in dependency order in one transaction; bring the in-memory state up to date."""
         if not puts:
             return []
@@ -251,10 +290,35 @@ class AdminApi:
             provider = self.provider
             if any(by_type[t] for t in DIRECTORY_TYPES):
                 provider.directory = provider.store.read_now(load_directory)
-            touched, free = _free_slots(provider, [w for w in written if w.resource_type == "Slot"])
+            touched, free = _free_slots(provider, [w for w in written if w.resource_type == "Slot" and not w.unchanged])
             provider.slots.remove(touched)
             provider.slots.add(s for s in free if s.end > now - DAY)
             if by_type["Patient"] or by_type["Appointment"]:
                 provider.next_numbers.clear()
 
         return await self.provider.store.write(write, apply)
+
+
+def _with_ids(table: str, ids: list[str], con) -> list[str]:
+    return [row[0] for row in con.execute(f"SELECT resource FROM {table} WHERE id IN (SELECT unnest($ids)) ORDER BY id",
+                                          {"ids": ids}).fetchall()]
+
+
+def _count(table: str, ods: str | None, con) -> int:
+    """Rows of `table` in the whole store, or in one practice's shard."""
+    if ods is None:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    return con.execute(f"SELECT count(*) FROM {table} WHERE shard = (SELECT shard FROM shard WHERE practice_ods = ?)",
+                       [ods]).fetchall()[0][0]
+
+
+def capabilities(today: str) -> dict:
+    """The administration surface's CapabilityStatement: what a loader needs to choose how to send."""
+    return {
+        "resourceType": "CapabilityStatement", "status": "active", "date": today, "kind": "instance",
+        "software": {"name": "gpsynth", "version": __version__}, "fhirVersion": "3.0.1",
+        "acceptUnknown": "no", "format": ["application/fhir+json"],
+        "rest": [{"mode": "server", "interaction": [{"code": "transaction"}, {"code": "batch"}],
+                  "resource": [{"type": t, "interaction": [{"code": "read"}, {"code": "update"}, {"code": "search-type"}],
+                                "updateCreate": True} for t in RESOURCE_TYPES]}],
+    }

@@ -23,7 +23,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from .admin import AdminApi
+from .admin import ADMIN_ROOT, AdminApi, outcome
 from .handlers import bound_handlers
 from .middleware import GpcGateway, NoStoreMiddleware
 from .provider import Provider
@@ -63,6 +63,9 @@ class Dispatcher:
                 scope = {**scope, "path": path, "raw_path": path.encode()}
         if self.admin is not None and self.admin.handles(scope):
             await self.admin(scope, receive, send)
+        elif path == ADMIN_ROOT or path.startswith(ADMIN_ROOT + "/"):
+            await outcome(404, "not-found", "the administration surface is off: start the sandbox with "
+                                            "`gpsynth serve STORE --admin` to load resources here")(scope, receive, send)
         else:
             await self.gateway(scope, receive, send)
 

@@ -7,7 +7,7 @@ Run changes that belong together (a booking: its slots and its appointment) insi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator, Mapping
 
 import duckdb
 import orjson
@@ -43,6 +43,17 @@ def stamped(resource: dict, version_id: int, last_updated: str) -> bytes:
     """The resource with meta.versionId and meta.lastUpdated set, as compact JSON."""
     meta = {**resource.get("meta", {}), "versionId": str(version_id), "lastUpdated": last_updated}
     return orjson.dumps({**resource, "meta": meta})
+
+
+def same_content(stored: bytes | str, resource: Mapping) -> bool:
+    """Whether `resource` says what the stored JSON says, apart from the version stamps in meta."""
+    return _unstamped(orjson.loads(stored)) == _unstamped(resource)
+
+
+def _unstamped(resource: Mapping) -> dict:
+    meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
+    rest = {k: v for k, v in resource.items() if k != "meta"}
+    return {**rest, "meta": meta} if meta else rest
 
 
 def resource_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

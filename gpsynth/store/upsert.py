@@ -4,7 +4,8 @@ Each resource's own columns come from gpsynth.store.columns. The columns it does
 filled from the store: a Schedule's or Appointment's practice from its Location, an Appointment's
 schedule from its first Slot; a resource naming no practice joins the one it is written for. On update, the
 columns no FHIR element carries (a Slot's bookability and restrictions, a Practitioner's staff role)
-keep their stored values; new Slots are bookable and unrestricted.
+keep their stored values; new Slots are bookable and unrestricted. A resource identical to the stored
+one (apart from meta.versionId and meta.lastUpdated) is left alone: same version, same row.
 
 Every row sits in its practice's shard (the sandbox narrows its lookups by shard): a new row goes in
 after the rows already there, and an updated row moves when it now belongs to another practice. A
@@ -24,7 +25,7 @@ import pyarrow as pa
 
 from ..errors import GpsynthError
 from .columns import derive_columns
-from .resources import resource_table, stamped
+from .resources import resource_table, same_content, stamped
 from .schema import ARROW_TYPES, COMMON, SHARD_TABLE
 
 CONSUMER_SHARD = 0
@@ -38,7 +39,7 @@ UNSTATED = {
 
 @dataclass(frozen=True)
 class Written:
-    """One resource as stored: its version, whether it was new, and its JSON with meta stamped."""
+    """One resource as stored: its version, whether it was new or left as it was, and its JSON with meta stamped."""
 
     resource_type: str
     id: str
@@ -46,6 +47,7 @@ class Written:
     created: bool
     resource: bytes
     columns: Mapping
+    unchanged: bool = False
 
 
 def _lookup(con: duckdb.DuckDBPyConnection, sql: str, ids: Sequence[str]) -> dict:
@@ -142,8 +144,8 @@ def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resourc
     typed = table.column_names[1:-len(COMMON)]
     unstated = UNSTATED.get(resource_type, {})
     kept = [name for name in typed if name in unstated or name == "organization_id"]
-    select = ", ".join(["id", "shard", "seq", "version_id", *(f'"{name}"' for name in kept)])
-    existing = {row[0]: dict(zip(("id", "shard", "seq", "version_id", *kept), row)) for row in con.execute(
+    select = ", ".join(["id", "shard", "seq", "version_id", "resource", *(f'"{name}"' for name in kept)])
+    existing = {row[0]: dict(zip(("id", "shard", "seq", "version_id", "resource", *kept), row)) for row in con.execute(
         f"SELECT {select} FROM {table.name} WHERE id IN (SELECT unnest($ids))", {"ids": ids}).fetchall()}
 
     placement = _Placement(con, practice_ods)
@@ -151,9 +153,16 @@ def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resourc
     if resource_type == "Slot":
         orgs = _lookup(con, "SELECT id, organization_id FROM schedule WHERE id IN (SELECT unnest($ids))",
                        [r["schedule_id"] for r in rows if r.get("schedule_id")])
-    written, columns = [], {name: [] for name in table.column_names}
+    written, columns, replaced = [], {name: [] for name in table.column_names}, []
     for resource, row in zip(resources, rows):
         before = existing.get(row["id"])
+        if before and same_content(before["resource"], resource):
+            # Rewriting an identical resource would only bump its version: leave it as it is.
+            written.append(Written(resource_type, row["id"], before["version_id"], False, before["resource"].encode(),
+                                   {name: row.get(name) for name in typed}, unchanged=True))
+            continue
+        if before:
+            replaced.append(row["id"])
         for name in kept:
             if row.get(name) is None:
                 row[name] = before[name] if before else unstated.get(name, placement.practice_organization_id)
@@ -180,7 +189,8 @@ def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resourc
         kind = ARROW_TYPES[sql]
         parsed = sql in ("TIMESTAMPTZ", "DATE")
         arrays[name] = pa.array(columns[name], pa.string()).cast(kind) if parsed else pa.array(columns[name], kind)
-    if existing:
-        con.execute(f"DELETE FROM {table.name} WHERE id IN (SELECT unnest($ids))", {"ids": list(existing)}).fetchall()
-    con.from_arrow(pa.table(arrays, schema=table.arrow_schema)).insert_into(table.name)
+    if replaced:
+        con.execute(f"DELETE FROM {table.name} WHERE id IN (SELECT unnest($ids))", {"ids": replaced}).fetchall()
+    if columns["id"]:
+        con.from_arrow(pa.table(arrays, schema=table.arrow_schema)).insert_into(table.name)
     return written

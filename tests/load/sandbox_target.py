@@ -1,7 +1,7 @@
 """gpsynth's own sandbox as a load target: `gpsynth serve --admin` over an empty store, on a free port.
 
-The administration endpoint takes transaction and batch Bundles of PUTs at a practice's service root,
-so a load's base URL is `http://127.0.0.1:<port>/<ODS>/STU3/1/gpconnect`.
+The administration surface takes transaction and batch Bundles of PUTs for the whole store at
+`http://127.0.0.1:<port>/_gpsynth/fhir` (and for one practice at its service root).
 """
 
 from __future__ import annotations
@@ -36,11 +36,12 @@ def free_port() -> int:
 
 
 class SandboxServer:
-    """`python -m gpsynth serve STORE --admin` in a subprocess; `base(ods)` is a practice's service root."""
+    """`python -m gpsynth serve STORE --admin` (or without --admin) in a subprocess; `base` is the whole store's
+    administration base."""
 
-    def __init__(self, store: Path):
+    def __init__(self, store: Path, admin: bool = True):
         self.port = free_port()
-        self.process = subprocess.Popen([sys.executable, "-m", "gpsynth", "serve", str(store), "--admin",
+        self.process = subprocess.Popen([sys.executable, "-m", "gpsynth", "serve", str(store), *(["--admin"] if admin else []),
                                          "--port", str(self.port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             self._wait_until_answering()
@@ -48,8 +49,9 @@ class SandboxServer:
             self.stop()
             raise
 
-    def base(self, ods: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{ods}/STU3/1/gpconnect"
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/_gpsynth/fhir"
 
     def _wait_until_answering(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
@@ -57,12 +59,18 @@ class SandboxServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gpsynth serve stopped: {self.process.stdout.read().decode()[-2000:]}")
             try:
-                httpx.get(f"{self.base('GPS0001')}/Organization", params={"_summary": "count"}, timeout=5).raise_for_status()
+                httpx.get(f"{self.base}/metadata", timeout=5)
                 return
-            except httpx.HTTPError:
+            except httpx.TransportError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+
+    def __enter__(self) -> SandboxServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 from click.testing import CliRunner
+from sandbox_target import SandboxServer, empty_store
 
 from gpsynth.cli import main
 
@@ -45,6 +46,18 @@ def test_bad_server_url_and_types(small):
     assert "allowed resource types are Organization, Location, Practitioner, Schedule, Slot, Patient, Appointment" in result.output
 
 
+def test_a_sandbox_without_its_administration_surface_is_refused_before_sending(small, tmp_path):
+    store = tmp_path / "store"
+    store.mkdir()
+    empty_store(store)
+    with SandboxServer(store, admin=False) as sandbox:
+        for base in (sandbox.base, sandbox.base.replace("/_gpsynth/fhir", "/GPS0001/STU3/1/gpconnect")):
+            result = run(small, "--server", base, "--checkpoint", tmp_path / "cp.json")
+            assert result.exit_code == 2, result.output
+            assert "a gpsynth sandbox serving GP Connect only: restart it with `gpsynth serve STORE --admin`" in result.output
+            assert "resources/s" not in result.output and not (tmp_path / "cp.json").exists()
+
+
 def test_source_not_a_gpsynth_output(tmp_path):
     (tmp_path / "notes.json").write_text('{"hello": "world"}')
     result = run(tmp_path, "--server", "http://127.0.0.1:1")
@@ -67,10 +80,10 @@ def test_resume_checks_the_checkpoint_belongs_to_this_load(small, small_seed2, m
     assert f"error: --resume: {checkpoint} is for a different source: {small}/ndjson (NDJSON), not {small_seed2}/ndjson" \
         in other_source.output
 
-    other_options = run(small, "--server", medplum.base, "--only", "Organization", "--bundle-size", "7",
+    other_options = run(small, "--server", medplum.base, "--only", "Organization", "--fhir-version", "STU3",
                         "--checkpoint", checkpoint, "--resume")
     assert other_options.exit_code == 2
-    assert "was written with --bundle-size 500 --fhir-version STU3 --only Organization, not --bundle-size 7" in other_options.output
+    assert "was written with --fhir-version R4 --only Organization, not --fhir-version STU3" in other_options.output
 
     other_server = run(small, "--server", medplum.base + "/fhir/R4", "--only", "Organization", "--checkpoint", checkpoint, "--resume")
     assert other_server.exit_code == 2 and f"is for server {medplum.base}, not {medplum.base}/fhir/R4" in other_server.output
@@ -78,5 +91,6 @@ def test_resume_checks_the_checkpoint_belongs_to_this_load(small, small_seed2, m
     missing = run(small, "--server", medplum.base, "--checkpoint", tmp_path / "none.json", "--resume")
     assert missing.exit_code == 2 and f"--resume: no checkpoint at {tmp_path / 'none.json'}" in missing.output
 
-    same = run(small, "--server", medplum.base, "--only", "Organization", "--checkpoint", checkpoint, "--resume")
-    assert same.exit_code == 0, same.output
+    same = run(small, "--server", medplum.base, "--only", "Organization", "--bundle-size", "7", "--checkpoint", checkpoint,
+               "--resume")
+    assert same.exit_code == 0, same.output  # positions, not bundles, are checkpointed: another bundle size resumes

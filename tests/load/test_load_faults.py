@@ -1,4 +1,5 @@
-"""Loads that meet trouble: a flaky network, and a loader killed mid-run then resumed."""
+"""Loads that meet trouble, into both real servers with the default options: a flaky network, and a loader
+killed mid-run then resumed. Every resource ends up on the server exactly once."""
 
 from __future__ import annotations
 
@@ -8,37 +9,61 @@ import subprocess
 import sys
 import time
 
+import httpx
 import orjson
+import pytest
 from flaky_proxy import FlakyProxy
 from load_support import dataset
-from medplum_server import stored, total
+from sandbox_target import SandboxServer, empty_store
 
 from gpsynth.fhir.constants import RESOURCE_TYPES
 from gpsynth.load import LoadOptions, RetryPolicy, load
 
 QUICK_RETRIES = RetryPolicy(retries=12, base=0.05, cap=0.5, timeout=1.0)
+ID_PAGE = 100
 
 
-def server_state(base: str) -> dict[str, dict[str, dict]]:
-    """Every resource on the server by type and id, without the server-assigned versionId and lastUpdated."""
+@pytest.fixture(params=["medplum", "sandbox"])
+def servers(request, medplum_servers, tmp_path):
+    """Two empty servers of one kind (Medplum's FHIR router, or `gpsynth serve --admin`): their FHIR bases."""
+    if request.param == "medplum":
+        yield medplum_servers(0).base, medplum_servers(1).base
+        return
+    started = []
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        started.append(SandboxServer(empty_store(tmp_path / name)))
+    yield tuple(server.base for server in started)
+    for server in started:
+        server.stop()
+
+
+def server_state(base: str, ids: dict[str, list[str]]) -> dict[str, dict[str, dict]]:
+    """The resources with these ids on the server, by type and id, without the server's versionId and lastUpdated;
+    fails if an id is missing or the server holds a resource of these types twice or beyond them."""
     state = {}
-    for resource_type in RESOURCE_TYPES:
-        resources = stored(base, resource_type)
-        for resource in resources.values():
-            meta = resource.get("meta", {})
-            meta.pop("versionId", None)
-            meta.pop("lastUpdated", None)
-            if not meta:
-                resource.pop("meta", None)
-        state[resource_type] = resources
+    for resource_type, wanted in ids.items():
+        found = {}
+        for at in range(0, len(wanted), ID_PAGE):
+            page = wanted[at:at + ID_PAGE]
+            bundle = httpx.get(f"{base}/{resource_type}", params={"_id": ",".join(page), "_count": str(ID_PAGE)},
+                               timeout=60).raise_for_status().json()
+            for entry in bundle.get("entry", ()):
+                resource = entry["resource"]
+                meta = {k: v for k, v in resource.get("meta", {}).items() if k not in ("versionId", "lastUpdated")}
+                found[resource["id"]] = {**resource, "meta": meta}
+        total = httpx.get(f"{base}/{resource_type}", params={"_summary": "count"}, timeout=60).raise_for_status().json()["total"]
+        assert found.keys() == set(wanted) and total == len(wanted), f"{resource_type}: {total} stored for {len(wanted)} loaded"
+        state[resource_type] = found
     return state
 
 
-def test_flaky_network_load_completes_with_every_resource_once(small, medplum, tmp_path):
-    expected = dataset(small)
-    with FlakyProxy(medplum.base, retry_after=1, late_seconds=1.5) as proxy:
-        report = load(small, proxy.base, LoadOptions(fhir_version="R4", bundle_size=50, concurrency=3, retry=QUICK_RETRIES,
-                                                     checkpoint=tmp_path / "cp.json"))
+def test_flaky_network_load_completes_with_every_resource_once(small, servers, tmp_path):
+    base = servers[0]
+    ids = {t: list(r) for t, r in dataset(small).items()}
+    server_path = httpx.URL(base).path.rstrip("/")
+    with FlakyProxy(base, retry_after=1, late_seconds=1.5) as proxy:
+        report = load(small, proxy.base + server_path, LoadOptions(retry=QUICK_RETRIES, checkpoint=tmp_path / "cp.json"))
 
     assert report.failed == 0 and report.ok
     for fault in ("drop", "drop-after", "500", "429", "late"):
@@ -46,36 +71,37 @@ def test_flaky_network_load_completes_with_every_resource_once(small, medplum, t
     assert report.retry_reasons["HTTP 500"] and report.retry_reasons["HTTP 429"]
     assert report.retry_reasons["connection dropped"] and report.retry_reasons["timeout"]
     assert proxy.waits and min(proxy.waits) >= 1.0, "Retry-After: 1 is waited for before the same request comes again"
-    for resource_type in RESOURCE_TYPES:
-        assert total(medplum.base, resource_type) == len(expected[resource_type])
-        assert stored(medplum.base, resource_type).keys() == expected[resource_type].keys()
+    server_state(base, ids)
 
 
-def done_bundles(checkpoint) -> int:
+def confirmed(checkpoint) -> int:
     try:
         data = orjson.loads(checkpoint.read_bytes())
     except (FileNotFoundError, orjson.JSONDecodeError):
         return 0
-    return sum(hi - lo + 1 for ranges in data["done"].values() for lo, hi in ranges)
+    return sum(last - first + 1 for ranges in data["done"].values() for first, last in ranges)
 
 
-def test_killed_load_resumes_to_the_same_state_as_a_clean_load(small, medplum, medplum2, tmp_path):
-    args = ["--fhir-version", "R4", "--mode", "batch", "--bundle-size", "20", "--concurrency", "1"]
-    load(small, medplum.base, LoadOptions(fhir_version="R4", mode="batch", bundle_size=20, checkpoint=tmp_path / "clean.json"))
+def test_killed_load_resumes_to_the_same_state_as_a_clean_load(small, servers, tmp_path):
+    clean, killed = servers
+    ids = {t: list(r) for t, r in dataset(small).items()}
+    resources = sum(map(len, ids.values()))
+    load(small, clean, LoadOptions(checkpoint=tmp_path / "clean.json"))
 
     checkpoint = tmp_path / "killed.json"
-    command = [sys.executable, "-m", "gpsynth", "load", str(small), "--server", medplum2.base, *args, "--checkpoint", str(checkpoint)]
+    command = [sys.executable, "-m", "gpsynth", "load", str(small), "--server", killed, "--concurrency", "1",
+               "--checkpoint", str(checkpoint)]
     loader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
-    while done_bundles(checkpoint) < 5 and loader.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    while confirmed(checkpoint) < 5 and loader.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
     os.kill(loader.pid, signal.SIGKILL)
     loader.wait()
-    total_bundles = sum(-(-len(resources) // 20) for resources in dataset(small).values())
-    killed_at = done_bundles(checkpoint)
-    assert loader.returncode == -signal.SIGKILL and 5 <= killed_at < total_bundles, "killed mid-run, after some bundles"
+    killed_at = confirmed(checkpoint)
+    assert loader.returncode == -signal.SIGKILL and 5 <= killed_at < resources, "killed mid-run, after some resources"
 
     resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert done_bundles(checkpoint) == total_bundles
-    assert server_state(medplum2.base) == server_state(medplum.base)
+    assert confirmed(checkpoint) == resources
+    assert server_state(killed, ids) == server_state(clean, ids)
+    assert set(RESOURCE_TYPES) == set(ids)

@@ -17,12 +17,15 @@ from gpsynth.load import LoadOptions, load
 from gpsynth.store import DEFAULT_STORE_NAME, open_store, transaction, update_resource
 
 
-def test_r4_load_stores_every_resource_once_with_references_resolving(small, medplum, tmp_path):
+def test_default_load_stores_every_resource_once_with_references_resolving(small, medplum, tmp_path):
+    """No tuning options: R4 from the CapabilityStatement, and Bundles cut to Medplum's 50 updates per transaction."""
     expected = dataset(small)
-    report = load(small, medplum.base, LoadOptions(fhir_version="R4", bundle_size=50, checkpoint=tmp_path / "cp.json",
-                                                   verify=True))
+    report = load(small, medplum.base, LoadOptions(checkpoint=tmp_path / "cp.json", verify=True))
 
     assert report.ok and report.failed == 0 and report.failures == ()
+    assert (report.mode, report.fhir_version) == ("transaction", "R4")
+    assert report.notes[0] == "the server speaks FHIR 4.0.1: converting the STU3 resources to R4"
+    assert report.notes[1:] in ((), ("the server accepts at most ~50 entries per transaction Bundle; using 50",))
     assert report.sent == report.created + report.updated == sum(map(len, expected.values()))
     on_server = {t: stored(medplum.base, t) for t in RESOURCE_TYPES}
     for resource_type in RESOURCE_TYPES:
@@ -34,7 +37,7 @@ def test_r4_load_stores_every_resource_once_with_references_resolving(small, med
                 if not reference.startswith("#"):
                     target_type, target_id = reference.split("/")
                     assert target_id in on_server[target_type], f"{resource_type}/{resource['id']} → {reference}"
-    assert all(v.ok and v.found == v.expected and not v.missing for v in report.verification)
+    assert all(v.ok and v.method == "count" and v.found == v.expected and not v.missing for v in report.verification)
 
     appointments = expected["Appointment"].values()
     cancelled = sum(1 for a in appointments if a["status"] == "cancelled")
@@ -71,43 +74,51 @@ def test_json_bundles_and_individual_puts(small, medplum, tmp_path):
 
 
 def test_refusals_are_reported_with_the_servers_operation_outcome(small, medplum, tmp_path):
-    """STU3 resources sent as they are to an R4 server: the entries the server refuses, and why."""
-    report = load(small, medplum.base, LoadOptions(mode="batch", only=("Location", "Schedule"), checkpoint=tmp_path / "cp.json"))
-    schedules = {t.resource_type: t for t in report.types}["Schedule"]
-    assert schedules.failed == schedules.sent == 4 and not report.ok
-    assert {f.status for f in report.failures} == {400}
-    assert "Expected array of values for property at Schedule.serviceCategory" in report.failures[0].message
-    checkpoint = orjson.loads((tmp_path / "cp.json").read_bytes())
-    assert checkpoint["done"] == {"Location": [[0, 0]]}, "a bundle with a refused entry is never marked done"
+    """STU3 resources sent as they are to an R4 server: the entries the server refuses, and why, in failed.ndjson too."""
+    only = ("Location", "Schedule")
+    for mode in ("batch", "transaction"):  # a transaction refused whole is split down to the entries at fault
+        medplum.reset()
+        report = load(small, medplum.base, LoadOptions(mode=mode, fhir_version="STU3", only=only, checkpoint=tmp_path / "cp.json"))
+        schedules = {t.resource_type: t for t in report.types}["Schedule"]
+        assert schedules.failed == schedules.sent == len(dataset(small)["Schedule"]) and not report.ok
+        assert {f.status for f in report.failures} == {400}
+        assert "Expected array of values for property at Schedule.serviceCategory" in report.failures[0].message
+        checkpoint = orjson.loads((tmp_path / "cp.json").read_bytes())
+        assert checkpoint["done"] == {"Location": [[0, len(dataset(small)["Location"]) - 1]]}, "refused entries are never marked"
+        failed = [orjson.loads(line) for line in (tmp_path / "failed.ndjson").read_bytes().splitlines()]
+        assert report.failed_file == tmp_path / "failed.ndjson"
+        assert [(f["resourceType"], f["id"]) for f in failed] == [("Schedule", i) for i in dataset(small)["Schedule"]]
+        assert all(f["status"] == 400 and "Schedule.serviceCategory" in f["outcome"] and f["resource"]["id"] == f["id"]
+                   for f in failed)
 
 
-def test_a_transaction_larger_than_the_server_allows_is_refused_whole(small, medplum, tmp_path):
-    """Medplum caps a transaction at 50 updates; the message says so, for every entry of the bundle."""
-    report = load(small, medplum.base, LoadOptions(only=("Slot",), bundle_size=100, fhir_version="R4", checkpoint=tmp_path / "cp.json"))
+def test_a_transaction_larger_than_the_server_allows_is_split_until_it_fits(small, medplum, tmp_path):
+    """Medplum caps a transaction at 50 updates: Bundles of 100 are refused whole, split, and the load settles on 50."""
+    notes = []
+    report = load(small, medplum.base, LoadOptions(only=("Slot",), bundle_size=100, concurrency=1,
+                                                   checkpoint=tmp_path / "cp.json"), on_note=notes.append)
     slots = len(dataset(small)["Slot"])
-    bundles = [min(100, slots - start) for start in range(0, slots, 100)]
-    assert report.sent == slots and report.failed == sum(n for n in bundles if n > 50)
-    assert "transaction rejected: HTTP 400" in report.failures[0].message
-    assert "more update operations than allowed" in report.failures[0].message
-    assert total(medplum.base, "Slot") == sum(n for n in bundles if n <= 50)
+    assert report.ok and report.sent == report.created + report.updated == slots and total(medplum.base, "Slot") == slots
+    assert notes[-1] == "the server accepts at most ~50 entries per transaction Bundle; using 50"
+    assert not (tmp_path / "failed.ndjson").exists()
 
 
 def test_cli_dry_run_load_and_verify(small, medplum, tmp_path):
     runner = CliRunner()
     checkpoint = str(tmp_path / "cp.json")
-    plan = runner.invoke(main, ["load", str(small), "--server", medplum.base, "--dry-run", "--bundle-size", "50",
+    plan = runner.invoke(main, ["load", str(small), "--server", medplum.base, "--dry-run",
                                 "--only", "Slot,Appointment", "--checkpoint", checkpoint])
     assert plan.exit_code == 0, plan.output
     slots, appointments = len(dataset(small)["Slot"]), len(dataset(small)["Appointment"])
-    assert re.search(rf"Slot +│ +{slots:,} +│ +{-(-slots // 50)} +│", plan.output)
-    assert re.search(rf"Appointment +│ +{appointments:,} +│ +{-(-appointments // 50)} +│", plan.output)
+    assert re.search(rf"Slot +│ +{slots:,} +│", plan.output) and re.search(rf"Appointment +│ +{appointments:,} +│", plan.output)
+    assert "mode auto, bundle size auto" in plan.output
     assert total(medplum.base, "Slot") == 0, "a dry run sends nothing"
 
-    done = runner.invoke(main, ["load", str(small), "--server", medplum.base + "/fhir/R4/", "--fhir-version", "R4",
-                                "--bundle-size", "50", "--concurrency", "2", "--header", "X-Request-Source: gpsynth-tests",
-                                "--verify", "--checkpoint", checkpoint])
+    done = runner.invoke(main, ["load", str(small), "--server", medplum.base + "/fhir/R4/", "--concurrency", "2",
+                                "--header", "X-Request-Source: gpsynth-tests", "--verify", "--checkpoint", checkpoint])
     assert done.exit_code == 0, done.output
     assert "resources/s" in done.output and "changed for R4" in done.output and "MISSING" not in done.output
+    assert "converting the STU3 resources to R4" in done.output and done.output.count("at most ~50 entries") == 1
     assert total(medplum.base, "Slot") == slots
 
 

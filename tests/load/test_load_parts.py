@@ -16,10 +16,12 @@ from load_support import dataset
 from gpsynth.errors import GpsynthError
 from gpsynth.fhir.constants import EXT_CANCELLATION_REASON, RESOURCE_TYPES
 from gpsynth.load import LoadOptions, RetryPolicy, parse_header, plan_load
-from gpsynth.load.bundles import bundle_body, chunks, entries
-from gpsynth.load.checkpoint import Checkpoint, LoadIdentity
+from gpsynth.load.bundles import Chunk, bundle_body, entries
+from gpsynth.load.capabilities import ServerFacts, choose_mode, choose_version
+from gpsynth.load.checkpoint import Checkpoint, LoadIdentity, Ranges
 from gpsynth.load.client import MAX_RETRY_AFTER, Reply, backoff, retry_after_seconds
-from gpsynth.load.outcome import bundle_outcomes, single_outcome
+from gpsynth.load.outcome import Refusal, bundle_outcomes, single_outcome
+from gpsynth.load.sizing import BundleSizer
 from gpsynth.load.r4 import to_r4
 from gpsynth.load.source import open_source
 from gpsynth.store import DEFAULT_STORE_NAME, open_store, transaction, update_resource
@@ -52,29 +54,64 @@ def test_a_store_holds_the_same_resources_and_a_booking_changes_its_fingerprint(
 
 
 def test_bundles_are_puts_of_one_type_with_the_datasets_ids(small):
-    source = open_source(small)
-    cut = list(chunks(source.resources("Slot"), "Slot", 100))
-    assert [c.index for c in cut] == list(range(len(cut)))
-    assert sum(len(c.resources) for c in cut) == source.counts()["Slot"] and all(len(c.resources) == 100 for c in cut[:-1])
-    body = orjson.loads(bundle_body("batch", entries(cut[0], "test")))
+    slots = tuple(open_source(small).resources("Slot"))[:100]
+    body = orjson.loads(bundle_body("batch", entries(Chunk("Slot", 0, slots), "test")))
     assert body["type"] == "batch" and len(body["entry"]) == 100
     first = body["entry"][0]
     assert first["request"] == {"method": "PUT", "url": f"Slot/{first['resource']['id']}"}
 
 
-def test_a_broken_resource_is_named_by_type_bundle_and_position(small):
-    chunk = next(chunks(iter([b'{"resourceType":"Slot","id":"a"}', b'{"resourceType":"Slot"}']), "Slot", 10))
-    with pytest.raises(GpsynthError, match=r"^out: Slot bundle 1, resource 2: expected a Slot with an id$"):
+def test_a_broken_resource_is_named_by_type_and_position(small):
+    chunk = Chunk("Slot", 40, (b'{"resourceType":"Slot","id":"a"}', b'{"resourceType":"Slot"}'))
+    with pytest.raises(GpsynthError, match=r"^out: Slot number 42: expected a Slot with an id$"):
         entries(chunk, "out")
 
 
-def test_plan_counts_bundles_per_type(small, tmp_path):
-    plan = plan_load(small, "http://fhir.example/R4", LoadOptions(bundle_size=100, only=("Appointment", "Slot"),
-                                                                  checkpoint=tmp_path / "cp.json"))
+def test_plan_counts_resources_per_type_and_leaves_auto_choices_to_the_server(small, tmp_path):
+    plan = plan_load(small, "http://fhir.example/R4", LoadOptions(only=("Appointment", "Slot"), checkpoint=tmp_path / "cp.json"))
     counts = open_source(small).counts()
-    assert [(t.resource_type, t.resources, t.bundles) for t in plan.types] == [
-        ("Slot", counts["Slot"], -(-counts["Slot"] // 100)), ("Appointment", counts["Appointment"], -(-counts["Appointment"] // 100))]
+    assert [(t.resource_type, t.resources, t.done) for t in plan.types] == [
+        ("Slot", counts["Slot"], 0), ("Appointment", counts["Appointment"], 0)]
+    assert (plan.mode, plan.bundle_size, plan.fhir_version) == ("auto", "auto", "auto")
     assert not (tmp_path / "cp.json").exists()
+
+
+def test_the_sizer_halves_refused_bundles_and_settles_on_the_servers_limit():
+    limit, sizer, requests = 50, BundleSizer(1000), 0
+
+    def send(entries: int) -> None:  # a server that refuses Bundles of more than `limit` entries
+        nonlocal requests
+        requests += 1
+        if entries <= limit:
+            sizer.accepted(entries)
+            return
+        piece = sizer.pieces(entries)
+        pieces = [min(piece, entries - at) for at in range(0, entries, piece)]
+        for n in pieces:
+            send(n)
+        if all(n <= limit for n in pieces):
+            sizer.too_big(entries)
+
+    while sizer.settled is None and requests < 200:
+        send(sizer.size)
+    assert sizer.settled == sizer.size == limit and requests < 60
+
+
+@pytest.mark.parametrize("facts, asked, expected", [
+    (ServerFacts(), None, ("transaction", "STU3")),
+    (ServerFacts("4.0.1", transaction=True, batch=True, update=True), None, ("transaction", "R4")),
+    (ServerFacts("3.0.2", transaction=False, batch=True, update=True), None, ("batch", "STU3")),
+    (ServerFacts("4.3.0", transaction=False, batch=False, update=True), None, ("individual", "R4")),
+    (ServerFacts("4.0.1", transaction=False, batch=True), ("individual", "STU3"), ("individual", "STU3")),
+])
+def test_mode_and_version_follow_the_capability_statement_unless_asked(facts, asked, expected):
+    mode, version = asked or (None, None)
+    assert (choose_mode(facts, mode)[0], choose_version(facts, version)[0]) == expected
+
+
+def test_a_server_that_takes_no_writes_is_refused_with_the_reason():
+    with pytest.raises(GpsynthError, match="lists no transaction, batch or update interaction"):
+        choose_mode(ServerFacts("4.0.1", transaction=False, batch=False, update=False), None)
 
 
 def test_every_resource_converted_to_r4_is_valid_r4(small):
@@ -133,7 +170,11 @@ def test_entry_outcomes_from_a_batch_response_and_a_refused_transaction():
     assert [o.status for o in outcomes] == [201, 200, 400] and [o.ok for o in outcomes] == [True, True, False]
     assert outcomes[2].message == "HTTP 400: error structure: Expected array at Slot.x"
     refused = bundle_outcomes(Reply(413, b"Request Entity Too Large"), 2, "transaction")
-    assert refused[0] == refused[1] and refused[0].message == "transaction rejected: HTTP 413: Request Entity Too Large"
+    assert refused == Refusal(413, "transaction rejected: HTTP 413: Request Entity Too Large")
+    unchanged = {"resourceType": "Bundle", "type": "batch-response", "entry": [{"response": {"status": "200 OK", "outcome": {
+        "resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "informational",
+                                                       "details": {"coding": [{"code": "SUCCESSFUL_UPDATE_NO_CHANGE"}]}}]}}}]}
+    assert bundle_outcomes(Reply(200, orjson.dumps(unchanged)), 1, "batch")[0].unchanged
     short = bundle_outcomes(Reply(200, orjson.dumps(response)), 4, "batch")
     assert short[0].status == 0 and "has 3 entries for 4 sent" in short[0].message
     assert single_outcome(Reply(201, b"")).ok and single_outcome(Reply(422, b"")).message == "HTTP 422: no response body"
@@ -161,16 +202,16 @@ def test_headers_parse_or_say_what_is_expected():
 
 def identity(**changes) -> LoadIdentity:
     base = {"source": "out/ndjson (NDJSON)", "fingerprint": "f1", "server": "http://s", "fhir_version": "R4",
-            "keep_profiles": False, "bundle_size": 50, "types": ("Slot", "Appointment")}
+            "keep_profiles": False, "types": ("Slot", "Appointment")}
     return LoadIdentity(**{**base, **changes})
 
 
 def test_checkpoint_round_trip_is_atomic_and_checks_identity(tmp_path):
     path = tmp_path / "cp.json"
     checkpoint = Checkpoint(path, identity())
-    for index in (0, 1, 2, 5):
-        checkpoint.mark("Slot", index)
-    checkpoint.mark("Appointment", 0)
+    for first, count in ((1, 2), (5, 1), (0, 1)):
+        checkpoint.mark("Slot", first, count)
+    checkpoint.mark("Appointment", 0, 1)
     checkpoint.flush()
     assert [p.name for p in tmp_path.iterdir()] == ["cp.json"], "no temporary file is left beside it"
     assert orjson.loads(path.read_bytes())["done"] == {"Slot": [[0, 2], [5, 5]], "Appointment": [[0, 0]]}
@@ -182,9 +223,19 @@ def test_checkpoint_round_trip_is_atomic_and_checks_identity(tmp_path):
         Checkpoint.resume(path, identity(fingerprint="f2", source="other/ndjson (NDJSON)"))
     with pytest.raises(GpsynthError, match="is for server http://s, not http://t"):
         Checkpoint.resume(path, identity(server="http://t"))
-    with pytest.raises(GpsynthError, match="written with --bundle-size 50 --fhir-version R4 --only Slot,Appointment, "
-                                           "not --bundle-size 50 --fhir-version STU3"):
+    with pytest.raises(GpsynthError, match="written with --fhir-version R4 --only Slot,Appointment, "
+                                           "not --fhir-version STU3"):
         Checkpoint.resume(path, identity(fhir_version="STU3"))
     path.write_text("{not json")
     with pytest.raises(GpsynthError, match="not a gpsynth load checkpoint"):
         Checkpoint.resume(path, identity())
+
+
+def test_ranges_merge_what_touches_and_answer_membership():
+    ranges = Ranges()
+    for first, last in ((10, 19), (30, 39), (0, 4), (20, 29), (5, 8), (50, 50)):
+        ranges.add(first, last)
+    assert ranges.ranges == [[0, 8], [10, 39], [50, 50]] and len(ranges) == 9 + 30 + 1
+    assert 0 in ranges and 8 in ranges and 9 not in ranges and 39 in ranges and 40 not in ranges and 50 in ranges
+    ranges.add(9, 9)
+    assert ranges.ranges == [[0, 39], [50, 50]]

@@ -23,19 +23,38 @@ def without_server_meta(resource: dict) -> dict:
     return {**resource, "meta": meta}
 
 
-def test_stu3_load_into_the_sandbox_creates_then_updates_every_resource(small, sandbox, tmp_path):
+def test_stu3_load_into_the_sandbox_creates_every_resource_then_a_second_load_changes_nothing(small, sandbox, tmp_path):
     expected = dataset(small)
-    base = sandbox.base("GPS0001")
-    options = LoadOptions(bundle_size=200, concurrency=2, checkpoint=tmp_path / "cp.json", verify=True)
+    base = sandbox.base
+    options = LoadOptions(checkpoint=tmp_path / "cp.json", verify=True)  # the defaults: auto mode, size, version
 
     first = load(small, base, options)
     assert first.ok and first.created == first.sent == sum(map(len, expected.values())) and first.r4_changes == {}
-    assert all(v.found == v.expected for v in first.verification)
+    assert (first.mode, first.fhir_version, first.notes) == ("transaction", "STU3", ())
+    assert all(v.method == "count" and v.found == v.expected for v in first.verification)
     for resource_type in RESOURCE_TYPES:
         for resource_id, resource in list(expected[resource_type].items())[:20]:
             stored = httpx.get(f"{base}/{resource_type}/{resource_id}").raise_for_status().json()
             assert without_server_meta(stored) == without_server_meta(resource)
 
+    versions = {r: httpx.get(f"{base}/{r}/{i}").json()["meta"]["versionId"] for r in RESOURCE_TYPES for i in expected[r]}
     again = load(small, base, options)
-    assert again.ok and again.updated == again.sent == first.sent and again.created == 0
+    assert again.ok and again.unchanged == again.sent == first.sent and again.created == again.updated == 0
     assert all(v.found == v.expected for v in again.verification), "a second load adds nothing"
+    assert {r: httpx.get(f"{base}/{r}/{i}").json()["meta"]["versionId"] for r in RESOURCE_TYPES for i in expected[r]} == versions
+
+
+def test_a_practice_root_verifies_by_id_and_unknown_practices_answer_404(small, sandbox, tmp_path):
+    load(small, sandbox.base, LoadOptions(checkpoint=tmp_path / "cp.json"))
+    resources = dataset(small)
+    location = next(iter(resources["Location"].values()))
+    practice_org = resources["Organization"][location["managingOrganization"]["reference"].split("/")[1]]
+    ods = practice_org["identifier"][0]["value"]
+    practice = sandbox.base.replace("/_gpsynth/fhir", f"/{ods}/STU3/1/gpconnect")
+    # The practice's own count leaves out the NHS 111 organisation, which the dataset holds too: checked by id.
+    report = load(small, practice, LoadOptions(checkpoint=tmp_path / "cp2.json", verify=True, only=("Organization",)))
+    (organisations,) = report.verification
+    assert report.ok and report.unchanged == report.sent
+    assert organisations.method == "id search" and organisations.checked == organisations.expected > organisations.found
+    unknown = httpx.get(sandbox.base.replace("/_gpsynth/fhir", "/NOPE1/STU3/1/gpconnect") + "/Slot", params={"_summary": "count"})
+    assert unknown.status_code == 404

@@ -63,8 +63,10 @@ def post(http, server, body: dict, ods: str = NEW_ODS, **headers) -> httpx.Respo
                      headers={"Content-Type": "application/fhir+json", **headers})
 
 
-def count(http, server, resource_type: str) -> int:
-    return http.get(f"{server.base()}/{resource_type}", params={"_summary": "count"}).json()["total"]
+def count(http, server, resource_type: str, base: str | None = None) -> int:
+    """How many resources of a type the whole store holds (or the practice at `base`)."""
+    base = base or f"{server.origin}/_gpsynth/fhir"
+    return http.get(f"{base}/{resource_type}", params={"_summary": "count"}).json()["total"]
 
 
 def statuses(response: httpx.Response) -> list[str]:
@@ -98,8 +100,14 @@ def test_a_transaction_seeds_a_new_practice_the_interactions_then_serve(http, se
 
     again = post(http, server, bundle("transaction", directory))
     assert set(statuses(again)) == {"200 OK"}
-    assert [e["response"]["etag"] for e in again.json()["entry"]] == [
-        'W/"3"' if r["id"] == shared else 'W/"2"' for r in directory]
+    assert [e["response"]["etag"] for e in again.json()["entry"]] == [e["response"]["etag"] for e in created.json()["entry"]]
+    assert all(e["response"]["outcome"]["issue"][0]["diagnostics"].startswith("unchanged") for e in again.json()["entry"])
+
+    renamed = copy.deepcopy(seed["Location"][0])
+    renamed["name"] += " (renamed)"
+    changed = post(http, server, bundle("transaction", [renamed]))
+    assert statuses(changed) == ["200 OK"] and changed.json()["entry"][0]["response"]["etag"] == 'W/"2"'
+    assert "outcome" not in changed.json()["entry"][0]["response"]
 
 
 def test_a_bad_entry_rejects_a_transaction_and_only_itself_in_a_batch(http, server, seed):
@@ -147,6 +155,10 @@ def test_single_put_read_and_count(http, server, seed):
     created = http.put(url, content=orjson.dumps(practitioner), headers={"Content-Type": "application/fhir+json"})
     assert created.status_code == 201 and created.headers["etag"] == 'W/"1"'
     assert created.json()["meta"]["versionId"] == "1"
+    same = http.put(url, content=orjson.dumps(practitioner),
+                    headers={"Content-Type": "application/fhir+json", "Prefer": "return=minimal"})
+    assert same.status_code == 200 and same.content == b"" and same.headers["etag"] == 'W/"1"'
+    practitioner["name"][0]["family"] += "-Jones"
     updated = http.put(url, content=orjson.dumps(practitioner),
                        headers={"Content-Type": "application/fhir+json", "Prefer": "return=minimal"})
     assert updated.status_code == 200 and updated.content == b"" and updated.headers["etag"] == 'W/"2"'
@@ -154,6 +166,14 @@ def test_single_put_read_and_count(http, server, seed):
     assert read.status_code == 200 and read.json()["meta"]["versionId"] == "2"
     assert http.get(f"{server.base(NEW_ODS)}/Practitioner/nobody").status_code == 404
     assert count(http, server, "Practitioner") >= 5
+
+
+def test_counts_are_the_practices_own_and_unknown_practices_answer_404(http, server, seed):
+    practice = count(http, server, "Slot", server.base(NEW_ODS))
+    assert practice == len(seed["Slot"]) and count(http, server, "Slot") > practice
+    unknown = http.get(f"{server.base('NOPE1')}/Slot", params={"_summary": "count"})
+    assert unknown.status_code == 404 and unknown.json()["resourceType"] == "OperationOutcome"
+    assert http.get(f"{server.base('NOPE1')}/Slot/{seed['Slot'][0]['id']}").status_code == 404
 
 
 def test_gp_connect_requests_still_need_their_headers(http, server):

@@ -7,6 +7,8 @@
 //   PORT=0 node server.cjs     prints {"listening": "http://127.0.0.1:<port>"} once it answers
 //
 // The FHIR base is the root; /fhir/R4/ is accepted as well, to exercise clients with a base path.
+// GET /metadata answers a CapabilityStatement, as Medplum's server does (the router alone has no such
+// route): FHIR 4.0.1, transaction and batch, read/update/search of every resource type.
 // POST /$reset empties the server, so tests can share one process.
 
 'use strict';
@@ -29,6 +31,19 @@ class ValidatingRepository extends MemoryRepository {
     return super.createResource(resource, options);
   }
 }
+
+const capabilityStatement = {
+  resourceType: 'CapabilityStatement', status: 'active', date: '2025-01-01', kind: 'instance', fhirVersion: '4.0.1',
+  software: { name: 'Medplum FHIR router' },
+  format: ['json'],
+  rest: [{
+    mode: 'server',
+    interaction: [{ code: 'transaction' }, { code: 'batch' }],
+    resource: core.getResourceTypes().map((type) => ({
+      type, interaction: ['read', 'update', 'create', 'search-type'].map((code) => ({ code })),
+    })),
+  }],
+};
 
 const router = new FhirRouter();
 const repo = new ValidatingRepository();
@@ -54,6 +69,9 @@ async function handle(req, text) {
   if (req.method === 'POST' && path === '$reset') {
     repo.clear();
     return [200, core.allOk];
+  }
+  if (req.method === 'GET' && path === 'metadata') {
+    return [200, capabilityStatement];
   }
   const [outcome, resource] = await router.handleRequest(
     { method: req.method, url: path + url.search, body, params: {}, query: {}, headers: req.headers, config },
