@@ -46,8 +46,8 @@ def report_renderables(report: LoadReport, show: int = 20) -> list:
             failures.add_row(f"{f.resource_type}/{f.id}", str(f.status or "?"), f.message)
         out.append(failures)
     if report.updated and not report.unchanged and not report.created:
-        out.append(Text("The server reported every resource as updated: it does not say when an update changed "
-                        "nothing, so identical resources may have had their versions bumped."))
+        out.append(Text("The server answered 200 for every resource: it says neither which were new nor which were "
+                        "unchanged (identical resources may have had their versions bumped)."))
     if report.verification is not None:
         checked = Table(title="read back")
         for column in ("resource", "loaded", "server total", "checked by", "ids checked", "missing", ""):

@@ -102,6 +102,7 @@ class _Load:
     def __init__(self, prepared: Prepared, options: LoadOptions, on_progress: Progress, on_note: Note):
         self.prepared, self.options, self.on_progress, self.on_note = prepared, options, on_progress, on_note
         self.sizer = BundleSizer(options.bundle_size or AUTO_START)
+        self.size_said = False
         self.notes: list[str] = []
         self.failures: list[Failure] = []
         self.r4_changes: Counter[str] = Counter()
@@ -206,18 +207,23 @@ class _Load:
             taken = [await self._deliver(client, resource_type, first + at, items[at:at + size])
                      for at in range(0, len(items), size)]
             if all(taken) and answered.status:  # refused for its size, not for an entry nor a dropped connection
-                settled = self.sizer.settled
                 self.sizer.too_big(len(items))
-                if settled is None and self.sizer.settled is not None:
-                    self._note(f"the server accepts at most ~{self.sizer.settled} entries per {self.mode} Bundle; "
-                               f"using {self.sizer.settled}")
+                self._say_size()
             return False
         if isinstance(answered, Refusal):
             self._record(resource_type, first, items, [EntryOutcome(answered.status, answered.message)] * len(items))
             return False
         self.sizer.accepted(len(items))
+        self._say_size()
         self._record(resource_type, first, items, answered)
         return True
+
+    def _say_size(self) -> None:
+        """Once the server's limit is found, say so (once)."""
+        if self.sizer.settled is not None and not self.size_said:
+            self.size_said = True
+            self._note(f"the server accepts at most ~{self.sizer.settled} entries per {self.mode} Bundle; "
+                       f"using {self.sizer.settled}")
 
     async def _send_bundle(self, client: FhirClient, items: tuple[Entry, ...]) -> list[EntryOutcome] | Refusal:
         """POST a Bundle; in batch mode, entries answered 429/5xx are sent again on their own. A Bundle whose

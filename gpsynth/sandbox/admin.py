@@ -34,8 +34,8 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 from email.utils import formatdate
+from functools import partial
 
 import orjson
 from starlette.requests import Request

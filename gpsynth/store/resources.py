@@ -6,8 +6,8 @@ Run changes that belong together (a booking: its slots and its appointment) insi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 import duckdb
 import orjson

@@ -21,8 +21,8 @@ from gpsynth.load.capabilities import ServerFacts, choose_mode, choose_version
 from gpsynth.load.checkpoint import Checkpoint, LoadIdentity, Ranges
 from gpsynth.load.client import MAX_RETRY_AFTER, Reply, backoff, retry_after_seconds
 from gpsynth.load.outcome import Refusal, bundle_outcomes, single_outcome
-from gpsynth.load.sizing import BundleSizer
 from gpsynth.load.r4 import to_r4
+from gpsynth.load.sizing import BundleSizer
 from gpsynth.load.source import open_source
 from gpsynth.store import DEFAULT_STORE_NAME, open_store, transaction, update_resource
 

