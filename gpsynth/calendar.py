@@ -31,9 +31,10 @@ def days_between(first: date, last: date):
 def london_offset(day: date, at: time) -> str | None:
     """The UTC offset ('+00:00' or '+01:00') of a London wall-clock time, None if it does not exist.
 
-    A wall time skipped by the spring clock change does not survive the round trip through UTC.
+    A wall time skipped by the spring clock change does not survive the round trip through UTC; a wall
+    time the autumn change repeats is taken at its first occurrence, whatever `at.fold` says.
     """
-    local = datetime.combine(day, at, tzinfo=LONDON)
+    local = datetime.combine(day, at.replace(fold=0), tzinfo=LONDON)
     back = local.astimezone(timezone.utc).astimezone(LONDON)
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
         return None
@@ -42,8 +43,16 @@ def london_offset(day: date, at: time) -> str | None:
 
 
 def london_instant(day: date, at: time) -> str:
-    """An ISO 8601 instant for a London wall-clock time, e.g. 2026-03-30T09:00:00+01:00."""
-    return f"{day.isoformat()}T{at.isoformat(timespec='seconds')}{london_offset(day, at)}"
+    """An ISO 8601 instant for a London wall-clock time, e.g. 2026-03-30T09:00:00+01:00.
+
+    A time the spring change skips (01:00-01:59 on its Sunday) is the instant the clocks then show an
+    hour later (01:30 -> 02:30+01:00); a time the autumn change repeats is its first occurrence (BST).
+    """
+    offset = london_offset(day, at)
+    if offset is None:
+        moved = datetime.combine(day, at.replace(fold=0), tzinfo=LONDON).astimezone(timezone.utc).astimezone(LONDON)
+        return moved.isoformat(timespec="seconds")
+    return f"{day.isoformat()}T{at.isoformat(timespec='seconds')}{offset}"
 
 
 def clock_changes(first: date, last: date) -> list[tuple[date, str]]:

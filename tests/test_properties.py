@@ -1,12 +1,16 @@
-"""Properties of the rules' building blocks, over many inputs: NHS numbers and the fill-rate curve."""
+"""Properties of the rules' building blocks, over many inputs: NHS numbers, the fill-rate curve and
+London instants."""
 
 from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from generated import mod11_valid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gpsynth.calendar import LONDON, london_instant, london_offset
 from gpsynth.generate.bookings import fill_rate
 from gpsynth.identifiers import NHS_NUMBER_RANGES, nhs_number, nhs_number_capacity
 from gpsynth.scenario import parse_scenario
@@ -62,3 +66,25 @@ def test_fill_rate_interpolates_within_its_points(points, past, days):
 def test_the_mod11_check_agrees_with_published_examples():
     assert mod11_valid("9434765919") and mod11_valid("9000000009")
     assert not mod11_valid("9434765918") and not mod11_valid("943476591")
+
+
+CLOCK_CHANGE_DAYS = [date(2026, 3, 29), date(2026, 10, 25), date(2027, 3, 28), date(2027, 10, 31)]
+
+
+@given(day=st.sampled_from(CLOCK_CHANGE_DAYS) | st.dates(date(1948, 7, 5), date(2040, 12, 31)),
+       at=st.times().map(lambda t: t.replace(microsecond=0)))
+def test_every_wall_time_gives_an_instant_that_exists_in_london(day, at):
+    """A drawn wall time renders as a real instant: valid ISO 8601 with London's offset at that instant
+    (times the spring change skips move on an hour; no offset is ever missing)."""
+    text = london_instant(day, at)
+    instant = datetime.fromisoformat(text)
+    assert instant.utcoffset() is not None
+    assert instant.astimezone(LONDON).isoformat(timespec="seconds") == text, "the offset is London's at that instant"
+    skipped = london_offset(day, at) is None
+    assert instant.replace(tzinfo=None) - datetime.combine(day, at) == timedelta(hours=1 if skipped else 0)
+
+
+def test_the_skipped_spring_hour_moves_forward_and_the_repeated_autumn_hour_is_bst():
+    assert london_instant(date(2026, 3, 29), time(1, 0)) == "2026-03-29T02:00:00+01:00"
+    assert london_instant(date(2026, 3, 29), time(0, 59)) == "2026-03-29T00:59:00+00:00"
+    assert london_instant(date(2026, 10, 25), time(1, 30)) == "2026-10-25T01:30:00+01:00"
