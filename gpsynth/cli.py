@@ -23,6 +23,7 @@ from .load.display import plan_table, report_renderables as load_renderables
 from .load.options import DEFAULT_CHECKPOINT, parse_auto, parse_bundle_size
 from .scenario import load_scenario, preset_names, preset_text
 from .store import DEFAULT_STORE_NAME, run_query
+from .store.query import OUTPUT_FORMATS, TEXT_FORMATS, cell_text
 from .validate import report_renderables, validate_folder
 
 console = Console(stderr=True)
@@ -230,10 +231,17 @@ Views: free_slots_by_day, patient_appointments, schedule_utilisation.
 @click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("query")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="Most rows to print.")
+@click.option("--format", "output_format", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True,
+              help="A table to read, or csv, json or markdown for scripts and documents.")
 @friendly_errors
-def sql(store, query, limit):
-    """Run a read-only SQL QUERY on a STORE and print the rows as a table."""
+def sql(store, query, limit, output_format):
+    """Run a read-only SQL QUERY on a STORE (no other file can be read or written) and print the rows."""
     result = run_query(store, query, limit)
+    if output_format != "table":
+        click.echo(TEXT_FORMATS[output_format](result), nl=False)
+        if result.more:
+            click.echo(f"first {len(result.rows)} rows shown; raise --limit for more", err=True)
+        return
     table = Table()
     for i, name in enumerate(result.columns):
         values = [row[i] for row in result.rows if row[i] is not None]
@@ -248,16 +256,6 @@ def sql(store, query, limit):
     out.print(table)
     shown = f"first {len(result.rows)} rows shown; raise --limit for more" if result.more else f"{len(result.rows)} rows"
     out.print(shown, style="dim")
-
-
-def cell_text(value) -> str:
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(cell_text(v) for v in value) + "]"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
 
 
 @main.command(epilog="""\b

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from datetime import date, datetime
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from gpsynth.sinks.base import ShardOutput
 from gpsynth.sinks.parquet import ParquetSink
 from gpsynth.store import (StoreWriter, insert_resource, open_store, read_resource, resource_counts, store_info,
                            stored_resources, transaction, update_resource)
+from gpsynth.store.query import run_query
 from gpsynth.store.schema import RESOURCE_TABLES
 
 AS_OF = date(2026, 11, 25)
@@ -416,3 +419,36 @@ def test_sql_prints_the_rows_as_a_table(by_hand):
     assert [line.split("│")[1:4] for line in lines] == [[" HND0001  ", " 2026-06-15 ", "          4 "],
                                                         [" HND0001  ", " 2026-06-16 ", "          4 "]]
     assert result.output.rstrip().endswith("first 2 rows shown; raise --limit for more")
+
+
+@pytest.mark.parametrize("query", [
+    "COPY (SELECT 1) TO '{tmp}/copied.csv'",
+    "SELECT * FROM read_text('{tmp}/secret.txt')",
+    "SELECT * FROM read_csv('{tmp}/secret.txt')",
+    "ATTACH '{tmp}/other.duckdb' AS other",
+    "EXPORT DATABASE '{tmp}/exported'",
+    "INSTALL httpfs",
+    "SET enable_external_access = true",
+    "SET lock_configuration = false",
+])
+def test_sql_cannot_read_or_write_other_files_nor_unlock_itself(by_hand, tmp_path, query):
+    (tmp_path / "secret.txt").write_text("a secret\n")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run_cli("sql", by_hand / STORE, query.format(tmp=tmp_path))
+    assert result.exit_code == 2 and result.output.startswith("error: query failed: ")
+    assert "a secret" not in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_sql_writes_csv_json_and_markdown_for_scripts(by_hand):
+    query = "select ods_code, day, free_slots from free_slots_by_day order by day"
+    table = run_query(by_hand / STORE, query, 3)
+    as_csv = run_cli("sql", by_hand / STORE, query, "--limit", "3", "--format", "csv")
+    assert as_csv.exit_code == 0
+    rows = list(csv.reader(io.StringIO(as_csv.stdout)))
+    assert rows == [list(table.columns), *[[r[0], r[1].isoformat(), str(r[2])] for r in table.rows]]
+    assert "raise --limit" in as_csv.stderr
+    as_json = run_cli("sql", by_hand / STORE, query, "--limit", "3", "--format", "json")
+    assert orjson.loads(as_json.stdout) == [{"ods_code": r[0], "day": r[1].isoformat(), "free_slots": r[2]} for r in table.rows]
+    as_markdown = run_cli("sql", by_hand / STORE, query, "--limit", "3", "--format", "markdown").stdout.splitlines()
+    assert as_markdown[0] == "| ods_code | day | free_slots |" and len(as_markdown) == 2 + len(table.rows)
