@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import orjson
-from fhir.resources.STU3.appointment import Appointment
-from pydantic import ValidationError
 
 from ..fhir.constants import EXT_CANCELLATION_REASON, PROFILE
 from .errors import INVALID_RESOURCE
+from .models import model_problem
 from .times import seconds
 
 FORBIDDEN = ("reason", "specialty", "appointmentType", "indication", "supportingInformation", "incomingReferral",
@@ -27,12 +26,9 @@ def check_appointment(resource: Mapping) -> None:
     """The body is a FHIR STU3 Appointment on the GP Connect profile, without the elements GP Connect forbids."""
     if resource.get("resourceType") != "Appointment":
         raise INVALID_RESOURCE(f"The body is a {resource.get('resourceType')}; send an Appointment")
-    try:
-        Appointment.model_validate(resource)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise INVALID_RESOURCE(f"The Appointment is not valid FHIR STU3: {where}: {first['msg']}") from None
+    problem = model_problem("Appointment", resource)
+    if problem:
+        raise INVALID_RESOURCE(f"The Appointment is not valid FHIR STU3: {problem}")
     if PROFILE["Appointment"] not in (resource.get("meta") or {}).get("profile", ()):
         raise INVALID_RESOURCE(f"Appointment.meta.profile must hold {PROFILE['Appointment']}")
     for name in FORBIDDEN:

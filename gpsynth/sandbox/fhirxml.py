@@ -257,12 +257,17 @@ def _read_child(child: etree._Element, element: _Element, path: str) -> tuple[ob
     return (None if raw is None else _primitive(raw, element.fhir_type, path)), extra
 
 
+# FHIR integers are 32-bit and decimals carry at most 18 significant digits; far longer digit strings are
+# refused before Python is asked to convert them.
+MAX_NUMBER_DIGITS = 40
+
+
 def _primitive(raw: str, fhir_type: str, path: str) -> bool | int | float | str:
     if fhir_type == _BOOLEAN and raw in ("true", "false"):
         return raw == "true"
-    if fhir_type in _INTEGERS and _INTEGER_PATTERN.fullmatch(raw):
+    if fhir_type in _INTEGERS and _INTEGER_PATTERN.fullmatch(raw) and len(raw) <= MAX_NUMBER_DIGITS:
         return int(raw)
-    if fhir_type == _DECIMAL and _DECIMAL_PATTERN.fullmatch(raw):
+    if fhir_type == _DECIMAL and _DECIMAL_PATTERN.fullmatch(raw) and len(raw) <= MAX_NUMBER_DIGITS:
         return int(raw) if _INTEGER_PATTERN.fullmatch(raw) else float(raw)
     if fhir_type in _TYPED_PRIMITIVES:
         raise FhirXmlError(f"{path}: {raw!r} is not a valid {fhir_type}")

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import orjson
-from fhir.resources.STU3 import get_fhir_model_class
-from pydantic import ValidationError
 
 from gpsynth.fhir.constants import ODS_ORGANIZATION, SDS_USER_ID
 from gpsynth.sandbox.errors import BAD_REQUEST, INVALID_RESOURCE
+from gpsynth.sandbox.models import model_problem
+from gpsynth.sandbox.nesting import MAX_NESTING, too_deep
 
 TOKEN_LIFETIME_SECONDS = 300
 FUTURE_IAT_LEEWAY_SECONDS = 600
@@ -85,6 +85,8 @@ def _decode_part(part: str, name: str) -> dict:
         raise BAD_REQUEST(f"The JWT {name} is not base64url-encoded JSON") from None
     if not isinstance(value, dict):
         raise BAD_REQUEST(f"The JWT {name} is not a JSON object")
+    if too_deep(value):
+        raise BAD_REQUEST(f"The JWT {name} nests values more than {MAX_NESTING} levels deep")
     return value
 
 
@@ -167,12 +169,7 @@ def _check_resource(claim: str, value: object, resource_type: str) -> None:
 @lru_cache(maxsize=1024)
 def _model_problem(resource_type: str, value: bytes) -> str | None:
     """What the STU3 model finds wrong with a claim resource, or None; cached, as a consumer sends the same ones."""
-    try:
-        get_fhir_model_class(resource_type).model_validate(orjson.loads(value))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        return ".".join(str(part) for part in first["loc"]) + f": {first['msg']}"
-    return None
+    return model_problem(resource_type, orjson.loads(value))
 
 
 def _check_times(iat: int, exp: int, now: float) -> None:

@@ -9,6 +9,7 @@ import orjson
 
 from gpsynth.sandbox.errors import BAD_REQUEST, INVALID_RESOURCE, UNSUPPORTED_MEDIA_TYPE
 from gpsynth.sandbox.fhirxml import FhirXmlError, MalformedXml, resource_from_xml, resource_to_xml
+from gpsynth.sandbox.nesting import MAX_NESTING, too_deep
 
 
 class Format(enum.Enum):
@@ -108,17 +109,21 @@ def parse_body(content_type: str | None, body: bytes) -> dict:
         raise BAD_REQUEST("The request body is empty")
     if body_format is Format.XML:
         try:
-            return resource_from_xml(body)
+            resource = resource_from_xml(body)
         except MalformedXml as exc:
             raise BAD_REQUEST(f"The request body is not well-formed XML: {exc}") from None
         except FhirXmlError as exc:
             raise INVALID_RESOURCE(f"The request body is not a FHIR STU3 resource: {exc}") from None
-    try:
-        resource = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise BAD_REQUEST(f"The request body is not valid JSON: {exc}") from None
+    else:
+        try:
+            resource = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise BAD_REQUEST(f"The request body is not valid JSON: {exc}") from None
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         raise INVALID_RESOURCE("The request body is not a FHIR resource: a JSON object with a resourceType")
+    if too_deep(resource):
+        raise INVALID_RESOURCE(f"The request body nests elements more than {MAX_NESTING} levels deep; "
+                               "no GP Connect resource does")
     return resource
 
 

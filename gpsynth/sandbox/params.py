@@ -55,6 +55,11 @@ class DateParam:
         return self.instant is not None
 
 
+# The days a search may name: wide enough for any appointment book, and far from the ends of the calendar,
+# where adding a day overflows.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
 def date_param(name: str, raw: str, allow_time: bool) -> DateParam:
     """Parse a prefixed date; 422 INVALID_PARAMETER, saying what is allowed, for anything else.
 
@@ -65,12 +70,17 @@ def date_param(name: str, raw: str, allow_time: bool) -> DateParam:
     allowed = "yyyy-mm-dd or yyyy-mm-ddThh:mm:ss+hh:mm" if allow_time else "yyyy-mm-dd (a date, no time)"
     if not prefix.isalpha():
         raise INVALID_PARAMETER(f"{name}={raw}: the value needs a prefix (ge or le) before the date")
+    parsed = None
     try:
         if DATE.fullmatch(text):
-            return DateParam(prefix, text, date.fromisoformat(text), None)
-        if allow_time and DATE_TIME.fullmatch(text):
+            parsed = DateParam(prefix, text, date.fromisoformat(text), None)
+        elif allow_time and DATE_TIME.fullmatch(text):
             instant = datetime.fromisoformat(text)
-            return DateParam(prefix, text, instant.date(), instant)
+            parsed = DateParam(prefix, text, instant.date(), instant)
     except ValueError:
         pass
-    raise INVALID_PARAMETER(f"{name}={raw}: {text!r} is not a valid {allowed}")
+    if parsed is None:
+        raise INVALID_PARAMETER(f"{name}={raw}: {text!r} is not a valid {allowed}")
+    if not FIRST_DAY <= parsed.day <= LAST_DAY:
+        raise INVALID_PARAMETER(f"{name}={raw}: dates from {FIRST_DAY} to {LAST_DAY} can be searched")
+    return parsed

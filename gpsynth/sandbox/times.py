@@ -8,7 +8,9 @@ from ..calendar import LONDON
 
 
 def seconds(value: str) -> int:
-    """An ISO 8601 instant with an offset -> UNIX seconds (ValueError when it has no offset)."""
+    """An ISO 8601 instant with an offset -> UNIX seconds (ValueError when it is not one, or has no offset)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not an instant")
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         raise ValueError(f"{value} has no UTC offset")

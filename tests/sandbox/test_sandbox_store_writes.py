@@ -61,9 +61,13 @@ def test_upsert_keeps_columns_and_bumps_versions(provider_testing_store, tmp_pat
         "SELECT resource FROM slot WHERE len(restrict_org_types) > 0 OR NOT bookable LIMIT 20").fetchall()]
     before = con.execute("SELECT id, bookable, restrict_org_types, shard, seq FROM slot WHERE id IN "
                          "(SELECT unnest(?)) ORDER BY id", [[s["id"] for s in slots]]).fetchall()
+    changed = [{**slot, "comment": "Rewritten"} for slot in slots]
     with transaction(con):
-        written = upsert_resources(con, "Slot", slots, STAMP, "A20047")
-    assert {w.version_id for w in written} == {2} and not any(w.created for w in written)
+        written = upsert_resources(con, "Slot", changed, STAMP, "A20047")
+    assert {w.version_id for w in written} == {2} and not any(w.created or w.unchanged for w in written)
+    with transaction(con):
+        again = upsert_resources(con, "Slot", changed, STAMP, "A20047")
+    assert {w.version_id for w in again} == {2} and all(w.unchanged for w in again), "an identical rewrite changes nothing"
     after = con.execute("SELECT id, bookable, restrict_org_types, shard, seq FROM slot WHERE id IN "
                         "(SELECT unnest(?)) ORDER BY id", [[s["id"] for s in slots]]).fetchall()
     assert after == before, "bookability, restrictions and place are kept"

@@ -15,6 +15,7 @@ from ..bundles import body, weak_etag
 from ..context import GpcRequest, GpcResponse
 from ..errors import INVALID_PARAMETER, INVALID_RESOURCE
 from ..provider import DAY, Provider
+from ..shapes import objects
 from ..slot_index import FreeSlot, query_free_slots
 from ..times import london_instant
 
@@ -26,7 +27,7 @@ class Cancelled:
 
 
 def cancellation_reason(sent) -> str:
-    reasons = [e for e in sent.get("extension") or () if e.get("url") == EXT_CANCELLATION_REASON]
+    reasons = [e for e in objects(sent.get("extension"), "Appointment.extension") if e.get("url") == EXT_CANCELLATION_REASON]
     if len(reasons) != 1:
         raise INVALID_RESOURCE(f"A cancellation needs one cancellation reason extension {EXT_CANCELLATION_REASON} "
                                "with a valueString")

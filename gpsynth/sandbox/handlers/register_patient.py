@@ -14,8 +14,6 @@ from datetime import date
 
 import duckdb
 import orjson
-from fhir.resources.STU3.patient import Patient
-from pydantic import ValidationError
 
 from ...fhir import constants as c
 from ...fhir.common import coding, english_communication
@@ -26,6 +24,8 @@ from ...store.upsert import upsert_resources
 from ..bundles import searchset
 from ..context import GpcRequest, GpcResponse
 from ..directory import Practice
+from ..models import model_problem
+from ..shapes import objects, one_object
 from ..errors import (BAD_REQUEST, DUPLICATE_REJECTED, INVALID_NHS_NUMBER, INVALID_PATIENT_DEMOGRAPHICS,
                       INVALID_RESOURCE)
 from ..provider import Provider
@@ -42,22 +42,19 @@ def sent_patient(body: Mapping) -> dict:
     if body.get("resourceType") != "Parameters":
         raise INVALID_RESOURCE(f"The body is a {body.get('resourceType')}; send a Parameters resource with one "
                                f"{PARAMETER} parameter")
-    parameters = body.get("parameter") or []
+    parameters = objects(body.get("parameter"), "Parameters.parameter")
     named = [p for p in parameters if p.get("name") == PARAMETER]
     if len(named) > 1:
         raise BAD_REQUEST(f"The {PARAMETER} parameter is sent {len(named)} times; send it once")
     if len(parameters) != 1 or not named:
         names = ", ".join(str(p.get("name")) for p in parameters) or "none"
         raise INVALID_RESOURCE(f"Parameters must hold exactly one parameter, {PARAMETER}; it holds {names}")
-    patient = named[0].get("resource") or {}
+    patient = one_object(named[0].get("resource"), f"The {PARAMETER} parameter's resource")
     if patient.get("resourceType") != "Patient":
         raise INVALID_RESOURCE(f"The {PARAMETER} parameter must hold a Patient resource")
-    try:
-        Patient.model_validate(patient)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise INVALID_RESOURCE(f"The Patient is not valid FHIR STU3: {'.'.join(map(str, first['loc']))}: "
-                               f"{first['msg']}") from None
+    problem = model_problem("Patient", patient)
+    if problem:
+        raise INVALID_RESOURCE(f"The Patient is not valid FHIR STU3: {problem}")
     nhs_numbers = [i.get("value") for i in patient.get("identifier") or () if i.get("system") == c.NHS_NUMBER]
     if len(nhs_numbers) != 1:
         raise INVALID_NHS_NUMBER(f"The Patient needs one identifier with system {c.NHS_NUMBER}")

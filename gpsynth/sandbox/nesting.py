@@ -1,0 +1,23 @@
+"""How deep a parsed request may nest: a GP Connect resource needs fewer than 20 levels, and a deeper
+body or JWT claim (an extension chain hundreds deep) would exhaust the recursion of every check after it."""
+
+from __future__ import annotations
+
+MAX_NESTING = 64
+
+
+def too_deep(value: object, limit: int = MAX_NESTING) -> bool:
+    """Whether JSON-shaped `value` nests objects and arrays more than `limit` levels deep (walked without recursion)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False

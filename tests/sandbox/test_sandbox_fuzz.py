@@ -1,0 +1,111 @@
+"""Property-based fuzzing of the GP Connect interactions over HTTP: valid requests mutated (element types,
+nesting, sizes, dates, JWT claims, query parameters) are never answered with a 5xx, always with a GP Connect
+OperationOutcome when refused, and a refused booking leaves every slot as it was."""
+
+import time
+
+import pytest
+from gpc_requests import bearer, default_claims
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sandbox_process import booking, days_ahead, entries, outcome_code
+
+from gpsynth.sandbox.interactions import BY_NAME
+
+FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30)
+    | st.sampled_from(["9999-12-31T23:59:59+00:00", "0001-01-01", "2026-13-45", "", "Slot/", "#1", "\x00"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=12), children, max_size=3),
+    max_leaves=12)
+
+
+@pytest.fixture(scope="module")
+def pool(gpc):
+    bundle = gpc.free_slots(days_ahead(2), days_ahead(6)).json()
+    schedules = {s["id"]: s for s in entries(bundle, "Schedule")}
+    return [(slot, schedules[slot["schedule"]["reference"].split("/")[1]]) for slot in entries(bundle, "Slot")]
+
+
+def assert_answered(response) -> None:
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert outcome_code(response)
+
+
+def mutate(value: dict, path: list, replacement):
+    """A copy of `value` with the element at `path` (keys and list indexes) replaced."""
+    if not path:
+        return replacement
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: mutate(value.get(head), rest, replacement)}
+    if isinstance(value, list) and value:
+        index = head % len(value)
+        return [*value[:index], mutate(value[index], rest, replacement), *value[index + 1:]]
+    return replacement
+
+
+def paths(value, prefix=()) -> list[list]:
+    """Every element path of a JSON value."""
+    found = [list(prefix)]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += paths(child, (*prefix, index))
+    return found
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_bookings_are_answered_without_a_5xx(gpc, pool, data):
+    slot, schedule = pool[data.draw(st.integers(0, len(pool) - 1))]
+    valid = booking(slot, schedule)
+    path = data.draw(st.sampled_from(paths(valid)[1:]))
+    body = mutate(valid, path, data.draw(json_values))
+    response = gpc.call("book_appointment", "/Appointment", json=body)
+    assert_answered(response)
+    if response.status_code == 201:  # a mutation that is still a valid booking: give the slot back
+        appointment = response.json()
+        appointment["extension"].append({"url": "https://fhir.nhs.uk/STU3/StructureDefinition/"
+                                                "Extension-GPConnect-AppointmentCancellationReason-1",
+                                         "valueString": "fuzzing"})
+        cancelled = gpc.call("cancel_appointment", f"/Appointment/{appointment['id']}",
+                             json={**appointment, "status": "cancelled"})
+        assert cancelled.status_code == 200, cancelled.text
+
+
+@FUZZ
+@given(body=json_values)
+def test_any_json_body_to_each_write_is_answered_without_a_5xx(gpc, body):
+    for interaction, path in (("book_appointment", "/Appointment"), ("register_patient", "/Patient/$gpc.registerpatient"),
+                              ("cancel_appointment", "/Appointment/A20047-A1")):
+        assert_answered(gpc.call(interaction, path, json=body))
+        if isinstance(body, dict):
+            assert_answered(gpc.call(interaction, path, json={**body, "resourceType": "Appointment"}))
+
+
+@FUZZ
+@given(start=st.text(max_size=30), end=st.text(max_size=30), extra=st.dictionaries(st.text(max_size=10), st.text(max_size=20),
+                                                                                   max_size=3))
+def test_any_slot_search_parameters_are_answered_without_a_5xx(gpc, start, end, extra):
+    response = gpc.call("search_free_slots", "/Slot", params={"status": "free", "_include": "Slot:schedule",
+                                                              "start": start, "end": end, **extra})
+    assert_answered(response)
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_jwt_claims_are_answered_without_a_5xx(gpc, data):
+    claims = default_claims(int(time.time()), BY_NAME["read_metadata" if "read_metadata" in BY_NAME else
+                                                       "search_free_slots"].scope)
+    path = data.draw(st.sampled_from(paths(claims)[1:]))
+    mutated = mutate(claims, path, data.draw(json_values))
+    response = gpc.http.get(gpc.base + "/Slot", headers={**gpc.headers("search_free_slots"), "Authorization": bearer(mutated)},
+                            params={"status": "free", "_include": "Slot:schedule", "start": f"ge{days_ahead(1)}",
+                                    "end": f"le{days_ahead(2)}"})
+    assert_answered(response)
