@@ -20,10 +20,10 @@ and at either of them:
 Each resource is stored by its id, created (201) or updated (200, version + 1), with its typed columns
 derived from it (gpsynth.store.upsert), through the same one writer as bookings, so the GP Connect
 interactions see it at once. A resource identical to the stored one is left alone: 200, the same
-version (and, in a Bundle's answer, an informational OperationOutcome saying it is unchanged). Entries are checked for what
-the sandbox relies on (type and id as the URL says, well-formed elements behind the typed columns),
-not against the STU3 models: check a dataset with `gpsynth validate` before loading it. A transaction
-is all or nothing: one bad entry rejects the Bundle with a 400 OperationOutcome naming it. A batch
+version (and, in a Bundle's answer, an informational OperationOutcome saying it is unchanged). Every
+entry is checked before anything is stored: the type and id the URL names, the STU3 model, and the
+elements behind the typed columns (a malformed Slot would otherwise be served, then break bookings).
+A transaction is all or nothing: one bad entry rejects the Bundle with an OperationOutcome naming it. A batch
 stores the good entries and answers each bad one with its own status and OperationOutcome. Answers
 are FHIR JSON; `Prefer: return=minimal` is the natural mode.
 """
@@ -53,7 +53,9 @@ from .directory import load_directory
 from .errors import GpcError
 from .headers import SSP_INTERACTION_ID
 from .middleware import SERVICE_ROOT
+from .models import model_problem
 from .negotiation import parse_body
+from .nesting import MAX_NESTING, too_deep
 from .provider import DAY, Provider
 from .representation import Prefer, parse_prefer
 from .slot_index import FreeSlot
@@ -96,12 +98,15 @@ class Put:
     columns: dict
 
 
-def checked_put(index: int, method: str | None, url: str | None, resource) -> Put:
-    """One entry as a PUT to store; EntryError saying what is wrong with it."""
+def checked_put(index: int, method: object, url: object, resource) -> Put:
+    """One entry as a PUT to store, checked against the STU3 model and what the sandbox relies on; EntryError
+    saying what is wrong with it."""
     where = f"entry {index + 1}"
     if method != "PUT":
         raise EntryError(400, "not-supported", f"{where}: only PUT Type/id is accepted here, not {method}")
-    resource_type, _, resource_id = (url or "").split("?")[0].strip("/").partition("/")
+    if not isinstance(url, str):
+        raise EntryError(400, "invalid", f"{where}: request.url must be a string Type/id")
+    resource_type, _, resource_id = url.split("?")[0].strip("/").partition("/")
     if resource_type not in RESOURCE_TYPES or not RESOURCE_ID.fullmatch(resource_id):
         raise EntryError(400, "invalid", f"{where}: request.url {url!r} must be Type/id with Type one of "
                                          f"{', '.join(RESOURCE_TYPES)}")
@@ -109,9 +114,14 @@ def checked_put(index: int, method: str | None, url: str | None, resource) -> Pu
         raise EntryError(400, "invalid", f"{where}: the resource is not a {resource_type}")
     if resource.get("id") != resource_id:
         raise EntryError(400, "invalid", f"{where}: resource id {resource.get('id')} differs from the URL's {resource_id}")
+    if too_deep(resource):
+        raise EntryError(422, "structure", f"{where}: {resource_type}/{resource_id} nests more than {MAX_NESTING} levels")
+    problem = model_problem(resource_type, resource)
+    if problem:
+        raise EntryError(422, "structure", f"{where}: {resource_type}/{resource_id} is not valid FHIR STU3: {problem}")
     try:
         columns = derive_columns(resource_type, resource)
-    except (GpsynthError, AttributeError, TypeError) as exc:
+    except (GpsynthError, AttributeError, TypeError, ValueError) as exc:
         raise EntryError(422, "structure", f"{where}: {resource_type}/{resource_id}: {exc}") from None
     return Put(index, resource_type, resource, columns)
 
@@ -119,10 +129,15 @@ def checked_put(index: int, method: str | None, url: str | None, resource) -> Pu
 def bundle_puts(bundle: Mapping) -> tuple[str, list[Put | EntryError]]:
     if bundle.get("resourceType") != "Bundle" or bundle.get("type") not in BUNDLE_TYPES:
         raise EntryError(400, "invalid", "POST at the service root takes a Bundle of type transaction or batch")
-    checked = []
-    for index, entry in enumerate(bundle.get("entry") or ()):
-        request = entry.get("request") or {}
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise EntryError(400, "invalid", "Bundle.entry must be a list of entries")
+    checked: list[Put | EntryError] = []
+    for index, entry in enumerate(entries):
+        request = entry.get("request") if isinstance(entry, dict) else None
         try:
+            if not isinstance(request, dict):
+                raise EntryError(400, "invalid", f"entry {index + 1}: needs a request object with method PUT and url Type/id")
             checked.append(checked_put(index, request.get("method"), request.get("url"), entry.get("resource")))
         except EntryError as error:
             checked.append(error)
@@ -248,7 +263,7 @@ class AdminApi:
         errors = [entry for entry in checked if isinstance(entry, EntryError)]
         if bundle_type == "transaction" and errors:
             first = errors[0]
-            raise EntryError(400, first.code, f"The transaction was not applied: {first.diagnostics}"
+            raise EntryError(first.status, first.code, f"The transaction was not applied: {first.diagnostics}"
                                               + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
         written = await self.store(ods, [entry for entry in checked if isinstance(entry, Put)])
         by_key = {(w.resource_type, w.id): w for w in written}

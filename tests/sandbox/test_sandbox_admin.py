@@ -188,3 +188,35 @@ def test_gpsynth_load_into_the_sandbox(http, server, seed, tmp_path):
     assert report.ok
     assert sum(t.failed for t in report.types) == 0
     assert all(v.ok for v in report.verification)
+
+
+@pytest.mark.parametrize("body", [
+    {"resourceType": "Bundle", "type": "batch", "entry": 5},
+    {"resourceType": "Bundle", "type": "batch", "entry": {"request": {}}},
+    {"resourceType": "Bundle", "type": "transaction", "entry": [5]},
+    {"resourceType": "Bundle", "type": "transaction", "entry": [{"request": "PUT Slot/1", "resource": {}}]},
+    {"resourceType": "Bundle", "type": "transaction", "entry": [{"request": {"method": "PUT", "url": 7}, "resource": {}}]},
+    {"resourceType": "Bundle", "type": "transaction", "entry": [{"request": {"method": ["PUT"], "url": "Slot/1"}}]},
+])
+def test_bundles_of_the_wrong_shape_are_refused_with_an_outcome(http, server, body):
+    before = count(http, server, "Slot")
+    answered = post(http, server, body)
+    assert 400 <= answered.status_code < 500, answered.text
+    outcomes = [answered.json()] if answered.json()["resourceType"] == "OperationOutcome" else [
+        e["response"]["outcome"] for e in answered.json().get("entry", ())]
+    assert outcomes and all(o["resourceType"] == "OperationOutcome" for o in outcomes)
+    assert count(http, server, "Slot") == before
+
+
+def test_a_slot_the_stu3_model_refuses_is_never_stored(http, server, seed):
+    slot = copy.deepcopy(seed["Slot"][0])
+    slot["id"] = "admin-no-start"
+    del slot["start"]
+    url = f"{server.base(NEW_ODS)}/Slot/admin-no-start"
+    refused = http.put(url, content=orjson.dumps(slot), headers={"Content-Type": "application/fhir+json"})
+    assert refused.status_code == 422 and "Slot.start" in refused.text
+    assert http.get(url).status_code == 404, "nothing was stored"
+    wrong_type = {**seed["Slot"][1], "id": "admin-bad-type", "serviceType": {"text": "not a list"}}
+    answered = post(http, server, bundle("transaction", [wrong_type]))
+    assert answered.status_code == 422 and "serviceType" in answered.text
+    assert http.get(f"{server.base(NEW_ODS)}/Slot/admin-bad-type").status_code == 404
