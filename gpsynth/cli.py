@@ -288,13 +288,17 @@ Examples:
 @click.option("--admin", is_flag=True, help="Accept plain FHIR transaction/batch Bundles of PUTs POSTed at a base URL.")
 @click.option("--roll", is_flag=True, help="Move the horizon to today on start, and after every midnight.")
 @click.option("--access-log", is_flag=True, help="Log every request.")
+@click.option("--list", "list_all", is_flag=True, help="Name every practice's base URL at start (else the first few).")
+@click.option("--public-url", metavar="URL", help="The origin consumers reach the sandbox at, for every absolute URL it "
+                                                  "writes (Location, fullUrl). Default: http://HOST:PORT.")
 @friendly_errors
-def serve_command(store, host, port, provider_asid, admin, roll, access_log):
+def serve_command(store, host, port, provider_asid, admin, roll, access_log, list_all, public_url):
     """Serve a STORE as a GP Connect 1.2.7 sandbox provider: every practice at /{ODS}/STU3/1/gpconnect."""
     from .sandbox.app import SandboxOptions
-    from .sandbox.server import serve
+    from .sandbox.server import check_public_url, serve
 
-    serve(store, host, port, SandboxOptions(provider_asid, admin, roll), access_log, echo=click.echo)
+    options = SandboxOptions(provider_asid, admin, roll, check_public_url(public_url or f"http://{host}:{port}"))
+    serve(store, host, port, options, access_log, echo=click.echo, list_all=list_all)
 
 
 @main.command(name="refresh", epilog="""\b

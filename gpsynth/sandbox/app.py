@@ -46,6 +46,8 @@ class SandboxOptions:
     provider_asid: str = DEFAULT_PROVIDER_ASID
     admin: bool = False
     roll: bool = False
+    # The origin every absolute URL the sandbox writes starts with (Location, fullUrl), never the Host header.
+    public_url: str = "http://127.0.0.1:8080"
 
 
 class Dispatcher:
@@ -79,7 +81,7 @@ class Sandbox:
         self.store = StoreAccess(store)
         self.rolled = self.store.write_now(lambda con: roll_store(con, london_today(clock()))) if options.roll else None
         self.provider = Provider(self.store, clock())
-        gateway = GpcGateway(bound_handlers(self.provider), options.provider_asid, clock)
+        gateway = GpcGateway(bound_handlers(self.provider), options.provider_asid, clock, options.public_url)
         admin = AdminApi(self.provider, clock) if options.admin else None
         self.app = Starlette(routes=[Route("/{path:path}", Dispatcher(self.provider, gateway, admin))],
                              middleware=[Middleware(NoStoreMiddleware), Middleware(GZipMiddleware, compresslevel=GZIP_LEVEL)],

@@ -24,13 +24,23 @@ def weak_etag(version_id: int | str) -> str:
     return f'W/"{version_id}"'
 
 
-def searchset(resources: Iterable[bytes], fmt: Format, now: float, profiled: bool = False) -> dict:
-    """A searchset Bundle of stored resources: no fullUrl, no paging; `profiled` adds GPConnect-Searchset-Bundle-1."""
+def searchset(resources: Iterable[bytes], fmt: Format, now: float, service_root: str, matched: str,
+              profiled: bool = False) -> dict:
+    """A searchset Bundle of stored resources, without paging: each entry with its fullUrl under `service_root`
+    and its search mode (`match` for the `matched` type searched for, `include` for what came with it), and
+    `total` the number of matches; `profiled` adds GPConnect-Searchset-Bundle-1."""
     meta = {"lastUpdated": london_instant(now)}
     if profiled:
         meta["profile"] = [PROFILE["Bundle"]]
-    bundle = {"resourceType": "Bundle", "meta": meta, "type": "searchset"}
-    entries = [{"resource": body(resource, fmt)} for resource in resources]
+    entries, total = [], 0
+    for resource in resources:
+        parsed = orjson.loads(resource)
+        mode = "match" if parsed["resourceType"] == matched else "include"
+        total += mode == "match"
+        entries.append({"fullUrl": f"{service_root}/{parsed['resourceType']}/{parsed['id']}",
+                        "resource": orjson.Fragment(resource) if fmt is Format.JSON else parsed,
+                        "search": {"mode": mode}})
+    bundle = {"resourceType": "Bundle", "meta": meta, "type": "searchset", "total": total}
     if entries:
         bundle["entry"] = entries
     return bundle

@@ -59,13 +59,15 @@ class NoStoreMiddleware:
 class GpcGateway:
     """ASGI app: checks and parses each request, calls its interaction's handler, renders the result or error."""
 
-    def __init__(self, handlers: Mapping[str, Handler], provider_asid: str, clock: Callable[[], float] = time.time):
+    def __init__(self, handlers: Mapping[str, Handler], provider_asid: str, clock: Callable[[], float] = time.time,
+                 public_url: str = "http://127.0.0.1:8080"):
         unknown = sorted(set(handlers) - set(BY_NAME))
         if unknown:
             raise ValueError(f"no GP Connect interaction is named {unknown[0]!r}; known: {', '.join(BY_NAME)}")
         self.handlers = dict(handlers)
         self.provider_asid = provider_asid
         self.clock = clock
+        self.public_url = public_url.rstrip("/")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.handle(Request(scope, receive))
@@ -109,7 +111,7 @@ class GpcGateway:
             path_params=resolved.path_params,
             query=tuple(request.query_params.multi_items()),
             practice_ods_code=root["ods"],
-            service_root=f"{request.url.scheme}://{request.url.netloc}{root[0]}",
+            service_root=f"{self.public_url}{root[0]}",
             ssp=ssp,
             claims=claims,
             body=body,

@@ -1,12 +1,20 @@
-"""Running the sandbox: uvicorn on a host and port, after printing the base URL of every practice."""
+"""Running the sandbox: bind the address, open the store, print a banner, then uvicorn until interrupted.
+
+Everything that can fail at start (the address in use, the store unreadable or held) fails before the
+banner, as one line."""
 
 from __future__ import annotations
 
+import errno
 import gc
+import socket
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import uvicorn
+
+from ..errors import GpsynthError
 
 from ..store import DEFAULT_STORE_NAME
 from .app import Sandbox, SandboxOptions
@@ -17,21 +25,55 @@ def store_path(store: Path) -> Path:
     return store / DEFAULT_STORE_NAME if store.is_dir() else store
 
 
+def check_public_url(url: str) -> str:
+    """An http(s) origin without a path or trailing slash; GpsynthError saying what is expected."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/") or parts.query:
+        raise GpsynthError(f"--public-url {url!r}: expected an http(s) origin such as https://sandbox.example.org:8443")
+    return url.rstrip("/")
+
+
+BANNER_PRACTICES = 3  # practices the start-up banner names, unless asked for every one
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, before anything is printed; GpsynthError when the address cannot be had."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = "it is in use by another program" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
+        raise GpsynthError(f"cannot listen on {host}:{port}: {reason}; pick another with --port (or --host)") from None
+    return sock
+
+
 def serve(store: Path, host: str = "127.0.0.1", port: int = 8080, options: SandboxOptions = SandboxOptions(),
-          access_log: bool = False, echo: Callable[[str], None] = print) -> None:
+          access_log: bool = False, echo: Callable[[str], None] = print, list_all: bool = False) -> None:
     """Serve the store until interrupted."""
-    sandbox = Sandbox(store_path(store), options)
+    sock = listening_socket(host, port)
+    try:
+        sandbox = Sandbox(store_path(store), options)
+    except BaseException:
+        sock.close()
+        raise
     if sandbox.rolled is not None:
         echo(f"horizon: {sandbox.rolled.summary()}")
-    origin = f"http://{host}:{port}"
-    echo(f"GP Connect 1.2.7 sandbox provider (ASID {options.provider_asid}) serving {store_path(store)}:")
-    for url in sandbox.base_urls(origin):
+    urls = sandbox.base_urls(options.public_url)
+    echo(f"GP Connect 1.2.7 sandbox provider (ASID {options.provider_asid}) serving {store_path(store)}: "
+         f"{len(sandbox.provider.directory.practices):,} practices")
+    shown = urls if list_all else urls[:BANNER_PRACTICES]
+    for url in shown:
         echo(f"  {url}")
-    if not sandbox.base_urls(origin):
-        echo(f"  no practice yet: load one at {origin}/<ODS>/STU3/1/gpconnect (--admin)")
+    if len(urls) > len(shown):
+        echo(f"  … and {len(urls) - len(shown):,} more (--list names them all)")
+    if not urls:
+        echo(f"  no practice yet: load one at {options.public_url}/_gpsynth/fhir (--admin)")
     if options.admin:
-        echo("administration: POST transaction/batch Bundles of PUTs at a base URL (no SSP headers needed)")
+        echo(f"administration: plain FHIR at {options.public_url}/_gpsynth/fhir and each base URL (no SSP headers needed)")
     gc.collect()
     gc.freeze()     # the start-up state (directory, free-slot index) lives all run: spare the collector walking it
-    uvicorn.run(sandbox.app, host=host, port=port, log_level="info" if access_log else "warning",
-                access_log=access_log)
+    config = uvicorn.Config(sandbox.app, log_level="info" if access_log else "warning", access_log=access_log)
+    uvicorn.Server(config).run(sockets=[sock])

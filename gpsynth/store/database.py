@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -54,7 +55,7 @@ def open_store(path: Path | str, read_only: bool = True) -> duckdb.DuckDBPyConne
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
-        raise GpsynthError(f"{path}: cannot open the store: {first_line(exc)}") from None
+        raise GpsynthError(f"{path}: {_held_by(exc) or 'cannot open the store: ' + first_line(exc)}") from None
     try:
         store_format = read_store_format(con, path)
         if store_format != STORE_FORMAT:
@@ -75,6 +76,16 @@ def read_store_format(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     if len(rows) != 1:
         raise GpsynthError(f"{path}: not a gpsynth store (its `dataset` table has {len(rows)} rows, not 1)")
     return rows[0][0]
+
+
+def _held_by(exc: duckdb.Error) -> str | None:
+    """DuckDB's file-lock refusal in a user's words ("in use by … (PID n)"), or None for any other error."""
+    found = re.search(r"Could not set lock on file .*?Conflicting lock is held in (.+?) \(PID (\d+)\)", str(exc))
+    if found is None:
+        return None
+    program = Path(found[1]).name
+    return (f"the store is in use by another program ({program}, PID {found[2]}; a running `gpsynth serve`?): "
+            "stop it first, or work on a copy of the store")
 
 
 def first_line(exc: Exception) -> str:

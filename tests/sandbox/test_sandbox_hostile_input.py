@@ -113,3 +113,12 @@ def test_an_xml_integer_of_thousands_of_digits_is_invalid(gpc, pool):
            + b'"/></Appointment>')
     response = gpc.call("book_appointment", "/Appointment", content=xml, headers={"Content-Type": "application/fhir+xml"})
     refused(response, 422, "INVALID_RESOURCE")
+
+
+def test_the_host_header_never_reaches_an_absolute_url(gpc, pool, server):
+    response = gpc.call("book_appointment", "/Appointment", json=booking(*pool[3]), headers={"Host": "evil.example.org"})
+    assert response.status_code == 201, response.text
+    assert response.headers["location"].startswith(server.base() + "/Appointment/")
+    found = gpc.call("find_patient", "/Patient", params={"identifier": "https://fhir.nhs.uk/Id/nhs-number|9690937286"},
+                     headers={"Host": "evil.example.org"})
+    assert "evil.example.org" not in found.text

@@ -26,7 +26,11 @@ def test_slots_lie_wholly_inside_the_window_sorted_by_start(gpc):
     bundle = gpc.free_slots(first, last).json()
     slots = entries(bundle, "Slot")
     assert slots and bundle["type"] == "searchset"
-    assert all("fullUrl" not in entry for entry in bundle["entry"])
+    # Generic FHIR clients rely on fullUrl, search.mode and total (FHIR STU3 Bundle; GP Connect adds nothing against them).
+    assert all(e["fullUrl"] == f"{gpc.base}/{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"])
+    modes = {e["resource"]["resourceType"]: e["search"]["mode"] for e in bundle["entry"]}
+    assert modes.pop("Slot") == "match" and modes.pop("Schedule") == "include" and set(modes.values()) <= {"include"}
+    assert bundle["total"] == len(slots)
     starts = [seconds(slot["start"]) for slot in slots]
     assert starts == sorted(starts)
     assert all(day_start(first) <= s and seconds(slot["end"]) <= day_end(last) for s, slot in zip(starts, slots))

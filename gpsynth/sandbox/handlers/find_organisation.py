@@ -20,4 +20,5 @@ async def find_organisation(request: GpcRequest, provider: Provider) -> GpcRespo
     if not ODS_CODE.fullmatch(token.value.upper()):
         raise INVALID_IDENTIFIER_VALUE(f"{token.value} is not an ODS code (1-9 letters and digits)")
     found = provider.directory.organizations_with_ods(token.value)
-    return GpcResponse(searchset((entry.resource for entry in found), request.response_format, request.now))
+    return GpcResponse(searchset((entry.resource for entry in found), request.response_format, request.now,
+                                   request.service_root, "Organization"))

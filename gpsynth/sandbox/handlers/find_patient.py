@@ -24,4 +24,5 @@ async def find_patient(request: GpcRequest, provider: Provider) -> GpcResponse:
     rows = await provider.store.read(lambda con: con.execute(
         f"SELECT resource FROM patient WHERE shard = ? AND nhs_number = ? AND organization_id = ? AND {FINDABLE} "
         "ORDER BY seq", [practice.shard, token.value, practice.organization_id]).fetchall())
-    return GpcResponse(searchset((row[0].encode() for row in rows), request.response_format, request.now))
+    return GpcResponse(searchset((row[0].encode() for row in rows), request.response_format, request.now,
+                                   request.service_root, "Patient"))

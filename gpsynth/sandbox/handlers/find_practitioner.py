@@ -17,4 +17,5 @@ async def find_practitioner(request: GpcRequest, provider: Provider) -> GpcRespo
         raise INVALID_IDENTIFIER_SYSTEM(f"Practitioners are found by SDS user id: identifier={SDS_USER_ID}|<user id>, "
                                         f"not by {token.system}")
     found = provider.directory.practitioners_with_sds_id(practice.organization_id, token.value)
-    return GpcResponse(searchset((entry.resource for entry in found), request.response_format, request.now))
+    return GpcResponse(searchset((entry.resource for entry in found), request.response_format, request.now,
+                                   request.service_root, "Practitioner"))

@@ -158,4 +158,5 @@ async def register_patient(request: GpcRequest, provider: Provider) -> GpcRespon
         return upsert_resources(con, "Patient", [resource], last_updated, practice.ods_code)[0].resource
 
     registered = await provider.store.write(register)
-    return GpcResponse(searchset([registered], request.response_format, request.now, profiled=True))
+    return GpcResponse(searchset([registered], request.response_format, request.now,
+                                   request.service_root, "Patient", profiled=True))

@@ -41,4 +41,5 @@ async def retrieve_appointments(request: GpcRequest, provider: Provider) -> GpcR
     known, rows = await provider.store.read(query)
     if not known:
         raise PATIENT_NOT_FOUND(f"No patient of {practice.ods_code} has the logical id {patient_id}")
-    return GpcResponse(searchset((row[0].encode() for row in rows), request.response_format, request.now))
+    return GpcResponse(searchset((row[0].encode() for row in rows), request.response_format, request.now,
+                                   request.service_root, "Appointment"))

@@ -96,4 +96,5 @@ async def search_free_slots(request: GpcRequest, provider: Provider) -> GpcRespo
         resources += [location.resource for location in locations]
     organization_ids = dict.fromkeys(location.organization_id for location in locations)
     resources += [directory.organizations[i].resource for i in organization_ids if i in directory.organizations]
-    return GpcResponse(searchset(resources, request.response_format, request.now))
+    return GpcResponse(searchset(resources, request.response_format, request.now,
+                                   request.service_root, "Slot"))
