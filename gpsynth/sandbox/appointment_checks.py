@@ -13,6 +13,7 @@ import orjson
 from ..fhir.constants import EXT_CANCELLATION_REASON, PROFILE
 from .errors import INVALID_RESOURCE
 from .models import model_problem
+from .shapes import objects
 from .times import seconds
 
 FORBIDDEN = ("reason", "specialty", "appointmentType", "indication", "supportingInformation", "incomingReferral",
@@ -29,6 +30,10 @@ def check_appointment(resource: Mapping) -> None:
     problem = model_problem("Appointment", resource)
     if problem:
         raise INVALID_RESOURCE(f"The Appointment is not valid FHIR STU3: {problem}")
+    for n, identifier in enumerate(objects(resource.get("identifier"), "Appointment.identifier")):
+        if not all(isinstance(identifier.get(k), str) and identifier[k].strip() for k in ("system", "value")):
+            raise INVALID_RESOURCE(f"Appointment.identifier[{n}] needs both a system and a value "
+                                   "(GPConnect-Appointment-1: identifier.system 1..1, identifier.value 1..1)")
     if PROFILE["Appointment"] not in (resource.get("meta") or {}).get("profile", ()):
         raise INVALID_RESOURCE(f"Appointment.meta.profile must hold {PROFILE['Appointment']}")
     for name in FORBIDDEN:

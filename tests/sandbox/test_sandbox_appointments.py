@@ -299,3 +299,21 @@ def test_cancel_refusals(gpc, free):
         {**appointment, "id": "A20047-A1", "status": "cancelled",
          "extension": [*appointment["extension"], {"url": REASON, "valueString": "Too late"}]})))
     assert past.status_code == 422 and "future" in past.json()["issue"][0]["diagnostics"]
+
+
+def test_an_identifier_needs_a_system_and_a_value(gpc, free):
+    """GPConnect-Appointment-1: identifier.system 1..1 and identifier.value 1..1."""
+    for identifier in ({"system": "https://consumer.example.org/booking"}, {"value": "B-1"},
+                       {"system": "https://consumer.example.org/booking", "value": " "}):
+        response = book(gpc, booking(*free, identifier=[identifier]))
+        assert response.status_code == 422 and outcome_code(response) == "INVALID_RESOURCE", identifier
+    kept = booked(gpc, free, identifier=[{"system": "https://consumer.example.org/booking", "value": "B-1"}])
+    assert kept["identifier"] == [{"system": "https://consumer.example.org/booking", "value": "B-1"}]
+
+
+def test_service_category_and_type_are_the_providers_whatever_the_consumer_sent(gpc, free):
+    """The provider populates serviceCategory.text (schedule) and serviceType.text (slot); a consumer's values are replaced."""
+    slot, schedule = free
+    appointment = booked(gpc, free, serviceCategory={"text": "Something else"}, serviceType=[{"text": "Not the slot's"}])
+    assert appointment["serviceCategory"] == {"text": schedule["serviceCategory"]["text"]}
+    assert appointment["serviceType"] == [{"text": slot["serviceType"][0]["text"]}]

@@ -157,6 +157,9 @@ def test_register_an_inactive_patient_again(gpc):
      422, "INVALID_RESOURCE"),
     ({"resourceType": "Parameters", "parameter": [registration("9990000026")["parameter"][0]] * 2}, 400, "BAD_REQUEST"),
     ({"resourceType": "Patient"}, 422, "INVALID_RESOURCE"),
+    # CareConnect-GPC-Patient-1: every identifier names its system
+    (registration("9990000026", identifier=[{"system": NHS, "value": "9990000026"}, {"value": "local-42"}]),
+     422, "INVALID_RESOURCE"),
 ])
 def test_register_refusals(gpc, body, status, code):
     patient = body.get("parameter", [{}])[0].get("resource", {})

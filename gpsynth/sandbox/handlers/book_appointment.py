@@ -190,11 +190,8 @@ def _check_fit(sent: Mapping, request: BookingRequest, slots: list[tuple[dict, t
     if channel and slot_channel and channel.get("valueCode") != slot_channel.get("valueCode"):
         raise INVALID_RESOURCE(f"The delivery channel {channel.get('valueCode')} is not the slot's "
                                f"({slot_channel.get('valueCode')})")
-    texts = (("serviceType", (sent.get("serviceType") or [{}])[0].get("text"), first["serviceType"][0]["text"]),
-             ("serviceCategory", (sent.get("serviceCategory") or {}).get("text"), schedule.schedule_type))
-    for name, given, expected in texts:
-        if given is not None and given != expected:
-            raise INVALID_RESOURCE(f"Appointment.{name}.text {given!r} is not the slot's {expected!r}")
+    # serviceCategory and serviceType are the provider's to populate (from the schedule and the slots): what a
+    # consumer sends there is replaced, not checked (see appointment_resource).
 
 
 def appointment_resource(appointment_id: str, sent: Mapping, request: BookingRequest, slots: list[tuple[dict, tuple]],

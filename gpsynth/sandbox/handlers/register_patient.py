@@ -55,7 +55,12 @@ def sent_patient(body: Mapping) -> dict:
     problem = model_problem("Patient", patient)
     if problem:
         raise INVALID_RESOURCE(f"The Patient is not valid FHIR STU3: {problem}")
-    nhs_numbers = [i.get("value") for i in patient.get("identifier") or () if i.get("system") == c.NHS_NUMBER]
+    identifiers = objects(patient.get("identifier"), "Patient.identifier")
+    unnamed = [n for n, i in enumerate(identifiers) if not isinstance(i.get("system"), str) or not i["system"].strip()]
+    if unnamed:
+        raise INVALID_RESOURCE(f"Patient.identifier[{unnamed[0]}] has no system; every identifier of a registration "
+                               "names its system (CareConnect-GPC-Patient-1)")
+    nhs_numbers = [i.get("value") for i in identifiers if i.get("system") == c.NHS_NUMBER]
     if len(nhs_numbers) != 1:
         raise INVALID_NHS_NUMBER(f"The Patient needs one identifier with system {c.NHS_NUMBER}")
     if not is_valid_nhs_number(nhs_numbers[0] or ""):
