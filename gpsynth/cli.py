@@ -288,16 +288,23 @@ Examples:
 @click.option("--admin", is_flag=True, help="Accept plain FHIR transaction/batch Bundles of PUTs POSTed at a base URL.")
 @click.option("--roll", is_flag=True, help="Move the horizon to today on start, and after every midnight.")
 @click.option("--access-log", is_flag=True, help="Log every request.")
+@click.option("--admin-token", metavar="TOKEN", help="With --admin: administration requests must carry "
+                                                     "'Authorization: Bearer TOKEN' (use it whenever --host is not loopback).")
+@click.option("--max-body", type=click.IntRange(min=1), default=1024, show_default=True, metavar="KB",
+              help="Most kilobytes a GP Connect request body may have; larger ones are answered 413.")
 @click.option("--list", "list_all", is_flag=True, help="Name every practice's base URL at start (else the first few).")
 @click.option("--public-url", metavar="URL", help="The origin consumers reach the sandbox at, for every absolute URL it "
                                                   "writes (Location, fullUrl). Default: http://HOST:PORT.")
 @friendly_errors
-def serve_command(store, host, port, provider_asid, admin, roll, access_log, list_all, public_url):
+def serve_command(store, host, port, provider_asid, admin, roll, access_log, admin_token, max_body, list_all, public_url):
     """Serve a STORE as a GP Connect 1.2.7 sandbox provider: every practice at /{ODS}/STU3/1/gpconnect."""
     from .sandbox.app import SandboxOptions
     from .sandbox.server import check_public_url, serve
 
-    options = SandboxOptions(provider_asid, admin, roll, check_public_url(public_url or f"http://{host}:{port}"))
+    if admin_token and not admin:
+        raise GpsynthError("--admin-token needs --admin")
+    options = SandboxOptions(provider_asid, admin, roll, check_public_url(public_url or f"http://{host}:{port}"),
+                             max_body * 1024, admin_token)
     serve(store, host, port, options, access_log, echo=click.echo, list_all=list_all)
 
 

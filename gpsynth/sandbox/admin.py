@@ -31,6 +31,7 @@ are FHIR JSON; `Prefer: return=minimal` is the natural mode.
 from __future__ import annotations
 
 import logging
+from hmac import compare_digest
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -169,8 +170,8 @@ def _free_slots(provider: Provider, written: list[Written]) -> tuple[list[str], 
 class AdminApi:
     """The ASGI app answering administration requests (see the module docstring)."""
 
-    def __init__(self, provider: Provider, clock):
-        self.provider, self.clock = provider, clock
+    def __init__(self, provider: Provider, clock, token: str | None = None):
+        self.provider, self.clock, self.token = provider, clock, token
 
     @staticmethod
     def handles(scope: Scope) -> bool:
@@ -213,6 +214,9 @@ class AdminApi:
         return root["ods"], path[root.end():].strip("/")
 
     async def handle(self, request: Request) -> Response:
+        if self.token is not None and not compare_digest(request.headers.get("authorization", ""), f"Bearer {self.token}"):
+            raise EntryError(401, "security", "administration requests need the header 'Authorization: Bearer <token>' "
+                                              "with the token `gpsynth serve --admin-token` was given")
         ods, below = self._base(request.method, request.url.path)
         resource_type, _, resource_id = below.partition("/")
         if request.method == "POST" and not below:

@@ -24,8 +24,11 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from .admin import ADMIN_ROOT, AdminApi, outcome
+from .errors import GpcError
+from .limits import ADMIN_MAX_BODY, GPC_MAX_BODY, bounded
 from .handlers import bound_handlers
-from .middleware import GpcGateway, NoStoreMiddleware
+from .middleware import GpcGateway, NoStoreMiddleware, render_error
+from .negotiation import Format
 from .provider import Provider
 from ..store import store_info
 from .roll import apply_roll, regenerate, roll_store, seconds_to_midnight
@@ -48,15 +51,23 @@ class SandboxOptions:
     roll: bool = False
     # The origin every absolute URL the sandbox writes starts with (Location, fullUrl), never the Host header.
     public_url: str = "http://127.0.0.1:8080"
+    max_body: int = GPC_MAX_BODY  # bytes a GP Connect request body may have
+    admin_token: str | None = None  # when set, administration requests need `Authorization: Bearer <token>`
 
 
 class Dispatcher:
     """ASGI app sending each request to the administration endpoint or the GP Connect gateway."""
 
-    def __init__(self, provider: Provider, gateway: GpcGateway, admin: AdminApi | None):
-        self.provider, self.gateway, self.admin = provider, gateway, admin
+    def __init__(self, provider: Provider, gateway: GpcGateway, admin: AdminApi | None, max_body: int):
+        self.provider, self.gateway, self.admin, self.max_body = provider, gateway, admin, max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.dispatch(scope, receive, send)
+        except GpcError as refused:  # a body past its limit, refused before the request is read
+            await render_error(refused, Format.JSON)(scope, receive, send)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
         if path == SINGLE_ROOT or path.startswith(SINGLE_ROOT + "/"):
             practices = self.provider.directory.practices
@@ -64,12 +75,12 @@ class Dispatcher:
                 path = f"/{next(iter(practices))}{path}"
                 scope = {**scope, "path": path, "raw_path": path.encode()}
         if self.admin is not None and self.admin.handles(scope):
-            await self.admin(scope, receive, send)
+            await self.admin(scope, bounded(receive, scope, ADMIN_MAX_BODY), send)
         elif path == ADMIN_ROOT or path.startswith(ADMIN_ROOT + "/"):
             await outcome(404, "not-found", "the administration surface is off: start the sandbox with "
                                             "`gpsynth serve STORE --admin` to load resources here")(scope, receive, send)
         else:
-            await self.gateway(scope, receive, send)
+            await self.gateway(scope, bounded(receive, scope, self.max_body), send)
 
 
 class Sandbox:
@@ -82,8 +93,9 @@ class Sandbox:
         self.rolled = self.store.write_now(lambda con: roll_store(con, london_today(clock()))) if options.roll else None
         self.provider = Provider(self.store, clock())
         gateway = GpcGateway(bound_handlers(self.provider), options.provider_asid, clock, options.public_url)
-        admin = AdminApi(self.provider, clock) if options.admin else None
-        self.app = Starlette(routes=[Route("/{path:path}", Dispatcher(self.provider, gateway, admin))],
+        admin = AdminApi(self.provider, clock, options.admin_token) if options.admin else None
+        dispatcher = Dispatcher(self.provider, gateway, admin, options.max_body)
+        self.app = Starlette(routes=[Route("/{path:path}", dispatcher)],
                              middleware=[Middleware(NoStoreMiddleware), Middleware(GZipMiddleware, compresslevel=GZIP_LEVEL)],
                              lifespan=self.lifespan)
 

@@ -88,10 +88,10 @@ class GpcGateway:
                 raise NOT_IMPLEMENTED(f"{gpc_request.interaction.interaction_id} is not implemented by this provider")
             return _render(await handler(gpc_request), fmt, gpc_request.prefer)
         except GpcError as err:
-            return _render_error(err, fmt)
+            return render_error(err, fmt)
         except Exception:
             log.exception("unexpected error in %s %s", request.method, request.url.path)
-            return _render_error(INTERNAL_SERVER_ERROR("Unexpected internal server error"), fmt)
+            return render_error(INTERNAL_SERVER_ERROR("Unexpected internal server error"), fmt)
 
     async def parse(self, request: Request, fmt: Format) -> GpcRequest:
         """Apply the header, interaction, JWT and body checks; the parsed request, or a GpcError."""
@@ -130,7 +130,7 @@ def _render(result: GpcResponse, fmt: Format, prefer: Prefer) -> Response:
     return Response(body, status_code=result.status, headers=dict(result.headers), media_type=fmt.content_type)
 
 
-def _render_error(err: GpcError, fmt: Format) -> Response:
+def render_error(err: GpcError, fmt: Format) -> Response:
     body = serialise(operation_outcome(err), fmt)
     return Response(body, status_code=err.status, headers=err.headers, media_type=fmt.content_type)
 

@@ -6,6 +6,7 @@ banner, as one line."""
 from __future__ import annotations
 
 import errno
+import ipaddress
 import gc
 import socket
 from collections.abc import Callable
@@ -31,6 +32,16 @@ def check_public_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/") or parts.query:
         raise GpsynthError(f"--public-url {url!r}: expected an http(s) origin such as https://sandbox.example.org:8443")
     return url.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names only this machine (localhost, 127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 BANNER_PRACTICES = 3  # practices the start-up banner names, unless asked for every one
@@ -72,7 +83,12 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 8080, options: Sandb
     if not urls:
         echo(f"  no practice yet: load one at {options.public_url}/_gpsynth/fhir (--admin)")
     if options.admin:
-        echo(f"administration: plain FHIR at {options.public_url}/_gpsynth/fhir and each base URL (no SSP headers needed)")
+        guard = "with the --admin-token bearer token" if options.admin_token else "no SSP headers or token needed"
+        echo(f"administration: plain FHIR at {options.public_url}/_gpsynth/fhir and each base URL ({guard})")
+        if not is_loopback(host):
+            risk = ("only requests with the token can write" if options.admin_token
+                    else "anyone who can reach it can overwrite the store: pass --admin-token")
+            echo(f"WARNING: --admin on {host}, not a loopback address: {risk}")
     gc.collect()
     gc.freeze()     # the start-up state (directory, free-slot index) lives all run: spare the collector walking it
     config = uvicorn.Config(sandbox.app, log_level="info" if access_log else "warning", access_log=access_log)

@@ -122,3 +122,14 @@ def test_the_host_header_never_reaches_an_absolute_url(gpc, pool, server):
     found = gpc.call("find_patient", "/Patient", params={"identifier": "https://fhir.nhs.uk/Id/nhs-number|9690937286"},
                      headers={"Host": "evil.example.org"})
     assert "evil.example.org" not in found.text
+
+
+def test_a_body_past_the_limit_is_413_before_it_is_read_whole(gpc, pool):
+    before = free_slot_ids(gpc)
+    huge = booking(*pool[4], identifier=[{"system": "https://example.org/id", "value": str(n)} for n in range(60_000)])
+    response = gpc.call("book_appointment", "/Appointment", json=huge)
+    refused(response, 413, "BAD_REQUEST")
+    assert free_slot_ids(gpc) == before
+    streamed = gpc.http.post(gpc.base + "/Appointment", content=iter([b"{" + b" " * 600_000] * 3),
+                             headers={**gpc.headers("book_appointment"), "Content-Type": "application/fhir+json"})
+    refused(streamed, 413, "BAD_REQUEST")

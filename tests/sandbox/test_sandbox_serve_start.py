@@ -74,3 +74,30 @@ def test_the_banner_names_a_few_practices_and_the_count_and_the_urls_use_the_pub
     assert banner[0].endswith(": 5 practices")
     assert [line.strip().startswith("https://sandbox.example.org/") for line in banner[1:4]] == [True] * 3
     assert banner[4].strip() == "… and 2 more (--list names them all)"
+
+
+def test_admin_token_is_required_and_a_non_loopback_admin_warns(five_practices, tmp_path):
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as handle:
+        process = subprocess.Popen([sys.executable, "-m", "gpsynth", "serve", str(five_practices), "--port", str(port),
+                                    "--host", "0.0.0.0", "--admin", "--admin-token", "s3cret"],
+                                   stdout=handle, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}/_gpsynth/fhir"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                anonymous = httpx.get(f"{base}/Slot", params={"_summary": "count"}, timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert anonymous.status_code == 401 and anonymous.json()["resourceType"] == "OperationOutcome"
+        wrong = httpx.get(f"{base}/Slot", params={"_summary": "count"}, headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        allowed = httpx.get(f"{base}/Slot", params={"_summary": "count"}, headers={"Authorization": "Bearer s3cret"})
+        assert allowed.status_code == 200 and allowed.json()["total"] > 0
+    finally:
+        process.terminate()
+        process.wait(20)
+    assert "WARNING: --admin on 0.0.0.0, not a loopback address: only requests with the token can write" in log.read_text()
