@@ -83,19 +83,22 @@ class FhirClient:
     async def __aexit__(self, *exc) -> None:
         await self.http.aclose()
 
-    async def request(self, method: str, path: str, body: bytes | None = None, params: dict | None = None) -> Reply:
+    async def request(self, method: str, path: str, body: bytes | None = None, params: dict | None = None,
+                      retries: int | None = None) -> Reply:
+        """Send with retries (the policy's, or `retries` of them); ServerUnreachable when transport errors outlast them."""
+        retries = self.policy.retries if retries is None else retries
         retry = 0
         while True:
             try:
                 response = await self.http.request(method, path, content=body, params=params)
             except httpx.TransportError as exc:
                 reason, detail = _describe(exc)
-                if retry == self.policy.retries:
+                if retry >= retries:
                     raise ServerUnreachable(f"{method} {self.base}/{path}: {reason} ({detail}), still after {retry} retries; "
                                             "the checkpoint holds what was loaded: rerun with --resume", f"{reason} ({detail})")
                 wait = backoff(self.policy, retry + 1, None, self.rng)
             else:
-                if not retryable(response.status_code) or retry == self.policy.retries:
+                if not retryable(response.status_code) or retry >= retries:
                     return Reply(response.status_code, response.content)
                 reason = f"HTTP {response.status_code}"
                 wait = backoff(self.policy, retry + 1, retry_after_seconds(response.headers.get("Retry-After")), self.rng)

@@ -198,13 +198,19 @@ class _Load:
             else:
                 await self._deliver(client, chunk.resource_type, chunk.first, items)
 
-    async def _deliver(self, client: FhirClient, resource_type: str, first: int, items: tuple[Entry, ...]) -> bool:
+    async def _deliver(self, client: FhirClient, resource_type: str, first: int, items: tuple[Entry, ...],
+                       after_drop: bool = False) -> bool:
         """Send `items` (positions first, first + 1, …) as one Bundle; while the server refuses it whole,
-        send it again in pieces. True when the server took the Bundle whole."""
-        answered = await self._send_bundle(client, items)
+        send it again in pieces. True when the server took the Bundle whole.
+
+        Pieces of a Bundle whose connection kept dropping get one resend each before they are split in
+        turn, so a server that has gone away is found within seconds, not a full retry cycle per level.
+        """
+        answered = await self._send_bundle(client, items, 1 if after_drop and len(items) > 1 else None)
         if isinstance(answered, Refusal) and len(items) > 1 and (answered.status in SPLIT_STATUSES or not answered.status):
             size = self.sizer.pieces(len(items))
-            taken = [await self._deliver(client, resource_type, first + at, items[at:at + size])
+            dropped = not answered.status
+            taken = [await self._deliver(client, resource_type, first + at, items[at:at + size], dropped)
                      for at in range(0, len(items), size)]
             if all(taken) and answered.status:  # refused for its size, not for an entry nor a dropped connection
                 self.sizer.too_big(len(items))
@@ -225,16 +231,18 @@ class _Load:
             self._note(f"the server accepts at most ~{self.sizer.settled} entries per {self.mode} Bundle; "
                        f"using {self.sizer.settled}")
 
-    async def _send_bundle(self, client: FhirClient, items: tuple[Entry, ...]) -> list[EntryOutcome] | Refusal:
-        """POST a Bundle; in batch mode, entries answered 429/5xx are sent again on their own. A Bundle whose
-        connection keeps dropping is refused with status 0 (a proxy's body limit can look like that)."""
+    async def _send_bundle(self, client: FhirClient, items: tuple[Entry, ...],
+                           retries: int | None = None) -> list[EntryOutcome] | Refusal:
+        """POST a Bundle (with `retries` retries, else the policy's); in batch mode, entries answered 429/5xx are
+        sent again on their own. A Bundle whose connection keeps dropping is refused with status 0 (a proxy's
+        body limit can look like that)."""
         kind, policy = self.mode, self.options.retry
         outcomes: dict[int, EntryOutcome] = {}
         pending = list(range(len(items)))
         retry = 0
         while True:
             try:
-                reply = await client.request("POST", "", bundle_body(kind, tuple(items[i] for i in pending)))
+                reply = await client.request("POST", "", bundle_body(kind, tuple(items[i] for i in pending)), retries=retries)
             except ServerUnreachable as dropped:
                 if len(pending) == 1:
                     raise

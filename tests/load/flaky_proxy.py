@@ -3,7 +3,7 @@
 Requests are numbered as they arrive; request n meets FAULTS[n % len(FAULTS)]:
 - "drop": the connection closes before anything is forwarded;
 - "drop-after": the request is forwarded and applied, then the connection closes unanswered;
-- "500" and "429" (with Retry-After) answer without forwarding;
+- "500", "429" (with Retry-After) and "413" (a body past a limit, for subclasses) answer without forwarding;
 - "late": forwarded, applied, and answered after `late_seconds` (past the client's timeout).
 Every other request passes through. GET metadata always passes, so the client's first look succeeds.
 """
@@ -93,8 +93,9 @@ class FlakyProxy:
                 if fault == "drop":
                     self.close_connection = True
                     return
-                if fault in ("500", "429"):
-                    outcome = b'{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"transient"}]}'
+                if fault in ("500", "429", "413"):
+                    code = b"too-costly" if fault == "413" else b"transient"
+                    outcome = b'{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"' + code + b'"}]}'
                     extra = {"Retry-After": str(proxy.retry_after)} if fault == "429" else None
                     return self._answer(int(fault), outcome, "application/fhir+json", extra)
                 status, answer, content_type = proxy.forward(self.command, self.path, self.headers, body)

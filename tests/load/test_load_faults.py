@@ -105,3 +105,27 @@ def test_killed_load_resumes_to_the_same_state_as_a_clean_load(small, servers, t
     assert confirmed(checkpoint) == resources
     assert server_state(killed, ids) == server_state(clean, ids)
     assert set(RESOURCE_TYPES) == set(ids)
+
+
+class BodyLimitProxy(FlakyProxy):
+    """A proxy with a body limit, as gateways have: larger bodies are answered 413, or (`drop`) the
+    connection is closed unanswered, as some proxies do."""
+
+    def __init__(self, upstream: str, limit: int, drop: bool):
+        super().__init__(upstream)
+        self.limit, self.drop = limit, drop
+
+    def fault_for(self, method: str, path: str, body: bytes) -> str:
+        if len(body) <= self.limit:
+            return "ok"
+        self.faults["too large"] += 1
+        return "drop" if self.drop else "413"
+
+
+@pytest.mark.parametrize("drop", [False, True], ids=["413", "dropped"])
+def test_a_proxys_body_limit_is_found_and_every_resource_still_stored(small, medplum, tmp_path, drop):
+    ids = {t: list(r) for t, r in dataset(small).items()}
+    with BodyLimitProxy(medplum.base, 40_000, drop) as proxy:
+        report = load(small, proxy.base, LoadOptions(retry=QUICK_RETRIES, checkpoint=tmp_path / "cp.json"))
+    assert report.ok and report.failed == 0 and proxy.faults["too large"] > 0
+    server_state(medplum.base, ids)
