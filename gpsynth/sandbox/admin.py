@@ -128,7 +128,8 @@ def checked_put(index: int, method: object, url: object, resource) -> Put:
 
 
 def bundle_puts(bundle: Mapping) -> tuple[str, list[Put | EntryError]]:
-    if bundle.get("resourceType") != "Bundle" or bundle.get("type") not in BUNDLE_TYPES:
+    kind = bundle.get("type")
+    if bundle.get("resourceType") != "Bundle" or not isinstance(kind, str) or kind not in BUNDLE_TYPES:
         raise EntryError(400, "invalid", "POST at the service root takes a Bundle of type transaction or batch")
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):

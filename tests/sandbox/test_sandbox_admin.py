@@ -191,6 +191,7 @@ def test_gpsynth_load_into_the_sandbox(http, server, seed, tmp_path):
 
 
 @pytest.mark.parametrize("body", [
+    {"resourceType": "Bundle", "type": {"transaction": True}, "entry": []},
     {"resourceType": "Bundle", "type": "batch", "entry": 5},
     {"resourceType": "Bundle", "type": "batch", "entry": {"request": {}}},
     {"resourceType": "Bundle", "type": "transaction", "entry": [5]},

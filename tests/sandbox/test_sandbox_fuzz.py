@@ -1,15 +1,20 @@
 """Property-based fuzzing of the GP Connect interactions over HTTP: valid requests mutated (element types,
-nesting, sizes, dates, JWT claims, query parameters) are never answered with a 5xx, always with a GP Connect
-OperationOutcome when refused, and a refused booking leaves every slot as it was."""
+nesting, sizes, dates, JWT claims, query parameters), in JSON and XML, and administration Bundles, are never
+answered with a 5xx, always with a GP Connect OperationOutcome when refused, and a refused booking leaves
+every slot as it was."""
 
+import json
+import shutil
 import time
 
+import httpx
 import pytest
 from gpc_requests import bearer, default_claims
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sandbox_process import booking, days_ahead, entries, outcome_code
+from sandbox_process import FHIR_XML, SandboxServer, booking, days_ahead, entries, outcome_code
 
+from gpsynth.sandbox.fhirxml import resource_to_xml
 from gpsynth.sandbox.interactions import BY_NAME
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
@@ -109,3 +114,52 @@ def test_mutated_jwt_claims_are_answered_without_a_5xx(gpc, data):
                             params={"status": "free", "_include": "Slot:schedule", "start": f"ge{days_ahead(1)}",
                                     "end": f"le{days_ahead(2)}"})
     assert_answered(response)
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_bookings_in_xml_are_answered_without_a_5xx(gpc, pool, data):
+    slot, schedule = pool[data.draw(st.integers(0, len(pool) - 1))]
+    valid = booking(slot, schedule)
+    path = data.draw(st.sampled_from(paths(valid)[1:]))
+    body = mutate(valid, path, data.draw(json_values))
+    try:
+        xml = resource_to_xml(body)
+    except Exception:  # a mutation the XML writer cannot express is not a request anyone can send
+        return
+    response = gpc.call("book_appointment", "/Appointment", content=xml, headers={"Content-Type": FHIR_XML,
+                                                                                  "Accept": "application/fhir+json"})
+    assert_answered(response)
+    if response.status_code == 201:
+        booked_id = response.json()["id"]
+        appointment = gpc.call("read_appointment", f"/Appointment/{booked_id}").json()
+        appointment["extension"].append({"url": "https://fhir.nhs.uk/STU3/StructureDefinition/"
+                                                "Extension-GPConnect-AppointmentCancellationReason-1",
+                                         "valueString": "fuzzing"})
+        gpc.call("cancel_appointment", f"/Appointment/{booked_id}", json={**appointment, "status": "cancelled"})
+
+
+@pytest.fixture(scope="module")
+def admin_server(provider_testing_store, tmp_path_factory):
+    """A second sandbox, with --admin, on a store of its own."""
+    folder = tmp_path_factory.mktemp("admin")
+    store = folder / "gpsynth.duckdb"
+    shutil.copyfile(provider_testing_store, store)
+    server = SandboxServer(store, folder / "serve.log", "--admin").start()
+    yield server
+    server.stop()
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_admin_bundles_are_answered_without_a_5xx_and_refusals_store_nothing(admin_server, gpc, data):
+    slot = entries(gpc.free_slots(days_ahead(2), days_ahead(2)).json(), "Slot")[0]
+    valid = {"resourceType": "Bundle", "type": data.draw(st.sampled_from(["transaction", "batch"])),
+             "entry": [{"resource": {**slot, "id": "fuzz-slot"}, "request": {"method": "PUT", "url": "Slot/fuzz-slot"}}]}
+    body = mutate(valid, data.draw(st.sampled_from(paths(valid)[1:])), data.draw(json_values))
+    base = f"{admin_server.origin}/_gpsynth/fhir"
+    response = httpx.post(base, content=json.dumps(body), headers={"Content-Type": "application/fhir+json"}, timeout=30)
+    assert response.status_code < 500, response.text
+    assert response.json()["resourceType"] in ("Bundle", "OperationOutcome")
+    if response.status_code >= 400:
+        assert httpx.get(f"{base}/Slot/fuzz-slot", timeout=30).status_code in (200, 404)
