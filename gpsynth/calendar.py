@@ -10,6 +10,7 @@ import holidays
 
 LONDON = ZoneInfo("Europe/London")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_START, DAY_END = time(0, 0), time(23, 59, 59)  # the first and last wall-clock second of a day
 
 
 @lru_cache(maxsize=64)

@@ -88,7 +88,7 @@ def test_slots_fall_on_working_days_of_the_calendar_only(dataset):
         schedule_id = slot["schedule"]["reference"].removeprefix("Schedule/")
         day = wall_clock(slot["start"]).date()
         horizon = schedules[schedule_id]["planningHorizon"]
-        assert days[0] <= day <= days[-1] and horizon["start"] <= day.isoformat() <= horizon["end"], slot
+        assert days[0] <= day <= days[-1] and horizon["start"][:10] <= day.isoformat() <= horizon["end"][:10], slot
         assert day.weekday() in scenario.working_days, slot
         assert any(day.weekday() in g.days for g in groups[schedule_id]), slot
         assert day not in closed, (slot, closed)
@@ -168,6 +168,11 @@ def instants(data):
         yield slot["end"]
     for appointment in data.resources["Appointment"]:
         yield from (appointment["start"], appointment["end"], appointment["created"])
+    for schedule in data.resources["Schedule"]:  # GPConnect-Schedule-1: planningHorizon is a Period of dateTimes
+        yield from (schedule["planningHorizon"]["start"], schedule["planningHorizon"]["end"])
+    for patient in data.resources["Patient"]:
+        if "deceasedDateTime" in patient:
+            yield patient["deceasedDateTime"]
 
 
 def test_every_time_carries_londons_offset_for_its_date(dataset):
@@ -179,6 +184,8 @@ def test_every_time_carries_londons_offset_for_its_date(dataset):
         assert expected.astimezone(LONDON).replace(tzinfo=None) == written.replace(tzinfo=None), instant  # exists
         offsets[instant[-6:]] += 1
     assert set(offsets) <= {"+00:00", "+01:00"}
+    horizons = [s["planningHorizon"] for s in dataset.resources["Schedule"]]
+    assert horizons and all(h["start"][10:19] == "T00:00:00" and h["end"][10:19] == "T23:59:59" for h in horizons)
 
 
 @pytest.mark.parametrize("name, before, after", [

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from ..calendar import DAY_END, DAY_START, london_instant
 from ..records import Schedule
 from .common import meta, practitioner_role_extension, reference
+
+
+def planning_horizon(first_day: str, last_day: str) -> dict:
+    """Schedule.planningHorizon: a Period of dateTimes with their offset (the profile's type), from the start of
+    the first day to the end of the last, London time."""
+    return {"start": london_instant(date.fromisoformat(first_day), DAY_START),
+            "end": london_instant(date.fromisoformat(last_day), DAY_END)}
 
 
 def render(schedule: Schedule, last_updated: str) -> dict:
@@ -14,5 +24,5 @@ def render(schedule: Schedule, last_updated: str) -> dict:
         "extension": [practitioner_role_extension(schedule.role_code)],
         "serviceCategory": {"text": schedule.schedule_type},
         "actor": [reference("Location", schedule.location_id), reference("Practitioner", schedule.practitioner_id)],
-        "planningHorizon": {"start": schedule.planning_start, "end": schedule.planning_end},
+        "planningHorizon": planning_horizon(schedule.planning_start, schedule.planning_end),
     }

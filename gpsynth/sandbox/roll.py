@@ -25,7 +25,7 @@ import orjson
 import pyarrow as pa
 import yaml
 
-from ..calendar import LONDON
+from ..calendar import DAY_END, LONDON, london_instant
 from ..fhir import last_updated_for, render_shard
 from ..generate import practice_shard
 from ..plan import make_plan
@@ -131,7 +131,7 @@ def _extend_schedules(con: duckdb.DuckDBPyConnection, ods: str, new_last: date, 
                        [ods, new_last]).fetchall()
     for (text,) in rows:
         resource = orjson.loads(text)
-        horizon = {**resource.get("planningHorizon", {}), "end": new_last.isoformat()}
+        horizon = {**resource.get("planningHorizon", {}), "end": london_instant(new_last, DAY_END)}
         update_resource(con, "Schedule", {**resource, "planningHorizon": horizon}, last_updated, planning_end=new_last)
 
 
