@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from .admin import ADMIN_ROOT, AdminApi, outcome
 from .errors import GpcError
-from .limits import ADMIN_MAX_BODY, GPC_MAX_BODY, bounded
+from .limits import ADMIN_MAX_BODY, GPC_MAX_BODY, bounded, check_header_size
 from .handlers import bound_handlers
 from .middleware import GpcGateway, NoStoreMiddleware, render_error
 from .negotiation import Format
@@ -63,8 +63,9 @@ class Dispatcher:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
+            check_header_size(scope)
             await self.dispatch(scope, receive, send)
-        except GpcError as refused:  # a body past its limit, refused before the request is read
+        except GpcError as refused:  # headers or a body past their limits, refused before the request is read
             await render_error(refused, Format.JSON)(scope, receive, send)
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:

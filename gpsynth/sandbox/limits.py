@@ -13,9 +13,21 @@ from starlette.types import Message, Receive, Scope
 from .errors import SpineError
 
 GPC_MAX_BODY = 1024 * 1024          # bytes, for GP Connect interactions (--max-body)
+# Headers: a GP Connect request's (SSP headers and a JWT of a few KB) fit in 4 KB. Past 16 KB the HTTP layer
+# refuses a request itself, in plain text; it is told to read up to 64 KB so this server can refuse
+# anything past 16 KB as an OperationOutcome.
+MAX_HEADER_BYTES = 16 * 1024
+HTTP_LAYER_HEADER_LIMIT = 64 * 1024
 ADMIN_MAX_BODY = 256 * 1024 * 1024  # bytes, for administration Bundles
 # The catalogue has no Spine code for an oversized body; BAD_REQUEST is the nearest.
 PAYLOAD_TOO_LARGE = SpineError(413, "too-costly", "BAD_REQUEST")
+HEADERS_TOO_LARGE = SpineError(431, "too-costly", "BAD_REQUEST")
+
+
+def check_header_size(scope: Scope) -> None:
+    size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+    if size > MAX_HEADER_BYTES:
+        raise HEADERS_TOO_LARGE(f"The request's headers have {size:,} bytes; this server takes at most {MAX_HEADER_BYTES:,}")
 
 
 def declared_length(scope: Scope) -> int | None:

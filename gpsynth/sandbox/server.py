@@ -19,6 +19,7 @@ from ..errors import GpsynthError
 
 from ..store import DEFAULT_STORE_NAME
 from .app import Sandbox, SandboxOptions
+from .limits import HTTP_LAYER_HEADER_LIMIT
 
 
 def store_path(store: Path) -> Path:
@@ -91,5 +92,6 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 8080, options: Sandb
             echo(f"WARNING: --admin on {host}, not a loopback address: {risk}")
     gc.collect()
     gc.freeze()     # the start-up state (directory, free-slot index) lives all run: spare the collector walking it
-    config = uvicorn.Config(sandbox.app, log_level="info" if access_log else "warning", access_log=access_log)
+    config = uvicorn.Config(sandbox.app, log_level="info" if access_log else "warning", access_log=access_log,
+                            h11_max_incomplete_event_size=HTTP_LAYER_HEADER_LIMIT)
     uvicorn.Server(config).run(sockets=[sock])

@@ -52,7 +52,7 @@ def test_a_deeply_nested_booking_is_refused_in_json_and_xml(gpc, pool):
 
 def test_a_deeply_nested_jwt_claim_is_refused(gpc):
     claims = default_claims(int(time.time()), BY_NAME["search_free_slots"].scope)
-    claims["requesting_device"]["extension"] = [nested_extension(300)]
+    claims["requesting_device"]["extension"] = [nested_extension(100)]  # deeper than 64, headers under 16 KB
     response = gpc.http.get(gpc.base + "/Slot", headers={**gpc.headers("search_free_slots"), "Authorization": bearer(claims)},
                             params={"status": "free", "start": f"ge{days_ahead(1)}", "end": f"le{days_ahead(2)}"})
     refused(response, 400, "BAD_REQUEST")
@@ -133,3 +133,10 @@ def test_a_body_past_the_limit_is_413_before_it_is_read_whole(gpc, pool):
     streamed = gpc.http.post(gpc.base + "/Appointment", content=iter([b"{" + b" " * 600_000] * 3),
                              headers={**gpc.headers("book_appointment"), "Content-Type": "application/fhir+json"})
     refused(streamed, 413, "BAD_REQUEST")
+
+
+def test_headers_past_the_limit_are_431_with_an_outcome(gpc):
+    response = gpc.call("search_free_slots", "/Slot", params={"status": "free", "_include": "Slot:schedule",
+                                                              "start": f"ge{days_ahead(1)}", "end": f"le{days_ahead(2)}"},
+                        headers={"X-Padding": "x" * 20_000})
+    refused(response, 431, "BAD_REQUEST")
