@@ -1,4 +1,4 @@
-"""Property-based fuzzing of the GP Connect interactions over HTTP: valid requests mutated (element types,
+"""Property-based fuzzing of the GP Connect interactions over HTTP: valid requests mutated (element types, header values,
 nesting, sizes, dates, JWT claims, query parameters), in JSON and XML, and administration Bundles, are never
 answered with a 5xx, always with a GP Connect OperationOutcome when refused, and a refused booking leaves
 every slot as it was."""
@@ -163,3 +163,17 @@ def test_mutated_admin_bundles_are_answered_without_a_5xx_and_refusals_store_not
     assert response.json()["resourceType"] in ("Bundle", "OperationOutcome")
     if response.status_code >= 400:
         assert httpx.get(f"{base}/Slot/fuzz-slot", timeout=30).status_code in (200, 404)
+
+
+header_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
+
+
+@FUZZ
+@given(name=st.sampled_from(["Ssp-TraceID", "Ssp-From", "Ssp-To", "Ssp-InteractionID", "Accept", "Content-Type",
+                             "Prefer", "If-Match", "Authorization"]),
+       value=header_text, body=st.binary(max_size=200) | st.just(b'{"resourceType":"Appointment"}'))
+def test_any_header_value_and_body_bytes_are_answered_without_a_5xx(gpc, name, value, body):
+    """Headers and encodings: each SSP and HTTP header replaced by any printable value, with any body bytes."""
+    headers = {**gpc.headers("book_appointment"), "Content-Type": "application/fhir+json;charset=utf-8", name: value}
+    response = gpc.http.post(gpc.base + "/Appointment", content=body, headers=headers)
+    assert_answered(response)
