@@ -1,7 +1,7 @@
-"""Property-based fuzzing of the GP Connect interactions over HTTP: valid requests mutated (element types, header values,
-nesting, sizes, dates, JWT claims, query parameters), in JSON and XML, and administration Bundles, are never
-answered with a 5xx, always with a GP Connect OperationOutcome when refused, and a refused booking leaves
-every slot as it was."""
+"""Property-based fuzzing of the GP Connect interactions over HTTP: valid requests mutated (element types,
+header values, body bytes, nesting, sizes, dates, JWT claims, query parameters), in JSON and XML, and
+administration Bundles, are never answered with a 5xx, always with a GP Connect OperationOutcome when
+refused, and a refused booking leaves every slot as it was."""
 
 import json
 import shutil
