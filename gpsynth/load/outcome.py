@@ -47,9 +47,12 @@ def outcome_text(outcome) -> str:
 def says_unchanged(outcome) -> bool:
     """Whether an entry's OperationOutcome says the update changed nothing (gpsynth's sandbox, HAPI's
     SUCCESSFUL_UPDATE_NO_CHANGE and similar)."""
-    text = outcome_text(outcome).lower()
-    codes = str(outcome.get("issue")).lower() if isinstance(outcome, dict) else ""
-    return any(word in text or word in codes for word in ("unchanged", "no change", "no_change", "not changed"))
+    if not isinstance(outcome, dict):
+        return False
+    codes = [coding.get("code") or "" for issue in outcome.get("issue") or () if isinstance(issue, dict)
+             for coding in (issue.get("details") or {}).get("coding") or () if isinstance(coding, dict)]
+    said = " ".join([outcome_text(outcome), *map(str, codes)]).lower()
+    return any(words in said for words in ("unchanged", "no change", "no_change", "not changed"))
 
 
 def body_text(reply: Reply) -> str:
