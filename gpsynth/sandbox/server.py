@@ -74,8 +74,9 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 8080, options: Sandb
     if sandbox.rolled is not None:
         echo(f"horizon: {sandbox.rolled.summary()}")
     urls = sandbox.base_urls(options.public_url)
+    practices = len(sandbox.provider.directory.practices)
     echo(f"GP Connect 1.2.7 sandbox provider (ASID {options.provider_asid}) serving {store_path(store)}: "
-         f"{len(sandbox.provider.directory.practices):,} practices")
+         f"{practices:,} practice{'' if practices == 1 else 's'}")
     shown = urls if list_all else urls[:BANNER_PRACTICES]
     for url in shown:
         echo(f"  {url}")
