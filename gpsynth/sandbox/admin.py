@@ -47,7 +47,6 @@ from .. import __version__
 from ..errors import GpsynthError
 from ..fhir.constants import RESOURCE_TYPES
 from ..store.columns import derive_columns
-from ..store.resources import read_resource
 from ..store.schema import RESOURCE_TABLES
 from ..store.upsert import Written, upsert_resources
 from .directory import load_directory
@@ -59,8 +58,9 @@ from .negotiation import parse_body
 from .nesting import MAX_NESTING, too_deep
 from .provider import DAY, Provider
 from .representation import Prefer, parse_prefer
-from .slot_index import FreeSlot
-from .times import london_instant, seconds
+from .slot_index import query_free_slots
+from .store_access import StoreLeased
+from .times import london_instant
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ RESOURCE_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 BUNDLE_TYPES = {"transaction": "transaction-response", "batch": "batch-response"}
 ADMIN_ROOT = "/_gpsynth/fhir"
 MAX_IDS = 1000  # ids one `_id` search takes
+LEASED_RETRY_AFTER = 2  # seconds: another gpsynth command is reading the store for a moment
 UNCHANGED = {"resourceType": "OperationOutcome", "issue": [{
     "severity": "information", "code": "informational",
     "diagnostics": "unchanged: identical to the stored version, which was kept"}]}
@@ -154,20 +155,6 @@ def bundle_puts(bundle: Mapping) -> tuple[str, list[Put | EntryError]]:
     return bundle["type"], checked
 
 
-def _free_slots(provider: Provider, written: list[Written]) -> tuple[list[str], list[FreeSlot]]:
-    """The slots a write touched, and those of them the free-slot index now holds."""
-    touched, free = [], []
-    for slot in written:
-        touched.append(slot.id)
-        columns = slot.columns
-        schedule = provider.directory.schedules.get(columns["schedule_id"])
-        if columns["status"] == "free" and columns["bookable"] and schedule and schedule.organization_id:
-            free.append(FreeSlot(seconds(columns["start"]), seconds(columns["end"]), slot.id, schedule.id,
-                                 schedule.organization_id, tuple(columns["restrict_org_types"] or ()),
-                                 tuple(columns["restrict_ods_codes"] or ()), slot.resource))
-    return touched, free
-
-
 class AdminApi:
     """The ASGI app answering administration requests (see the module docstring)."""
 
@@ -196,6 +183,9 @@ class AdminApi:
             response = await self.handle(request)
         except EntryError as error:
             response = outcome(error.status, error.code, error.diagnostics)
+        except StoreLeased as error:
+            response = outcome(503, "transient", str(error))
+            response.headers["Retry-After"] = str(LEASED_RETRY_AFTER)
         except GpcError as error:
             response = outcome(error.status, error.issue_code, error.diagnostics)
         except GpsynthError as error:
@@ -236,11 +226,13 @@ class AdminApi:
             return await self.read(resource_type, resource_id)
         if request.method == "GET" and "_id" in request.query_params:
             ids = [i for i in request.query_params["_id"].split(",") if i][:MAX_IDS]
+            await self.provider.book.checkpoint()       # searches read the store: fold the interactions' changes in
             found = await self.provider.store.read(partial(_with_ids, RESOURCE_TABLES[resource_type].name, ids))
             bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(found),
                       "entry": [{"resource": orjson.Fragment(text)} for text in found]}
             return Response(orjson.dumps(bundle), media_type=FHIR_JSON)
         if request.method == "GET" and request.query_params.get("_summary") == "count":
+            await self.provider.book.checkpoint()
             total = await self.provider.store.read(partial(_count, RESOURCE_TABLES[resource_type].name, ods))
             bundle = {"resourceType": "Bundle", "type": "searchset", "total": total}
             return Response(orjson.dumps(bundle), media_type=FHIR_JSON)
@@ -248,7 +240,7 @@ class AdminApi:
                                                "GET Type/id, GET Type?_id=… or GET Type?_summary=count")
 
     async def read(self, resource_type: str, resource_id: str) -> Response:
-        found = await self.provider.store.read(lambda con: read_resource(con, resource_type, resource_id))
+        found = await self.provider.book.row(resource_type, resource_id)
         if found is None:
             raise EntryError(404, "not-found", f"{resource_type}/{resource_id} is not in the store")
         return Response(found.resource, media_type=FHIR_JSON, headers={"ETag": f'W/"{found.version_id}"'})
@@ -310,13 +302,15 @@ class AdminApi:
             provider = self.provider
             if any(by_type[t] for t in DIRECTORY_TYPES):
                 provider.directory = provider.store.read_now(load_directory)
-            touched, free = _free_slots(provider, [w for w in written if w.resource_type == "Slot" and not w.unchanged])
-            provider.slots.remove(touched)
-            provider.slots.add(s for s in free if s.end > now - DAY)
+            touched = [w.id for w in written if w.resource_type == "Slot" and not w.unchanged]
+            if touched:
+                provider.slots.remove(touched)
+                provider.slots.add(provider.store.read_now(lambda con: query_free_slots(con, now - DAY, touched)))
             if by_type["Patient"] or by_type["Appointment"]:
                 provider.next_numbers.clear()
 
-        return await self.provider.store.write(write, apply)
+        async with self.provider.book.exclusive():
+            return await self.provider.store.write_locked(write, apply)
 
 
 def _with_ids(table: str, ids: list[str], con) -> list[str]:

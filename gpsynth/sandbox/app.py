@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -33,6 +34,9 @@ from .provider import Provider
 from ..store import store_info
 from .roll import apply_roll, regenerate, roll_store, seconds_to_midnight
 from .store_access import StoreAccess
+from .control import ControlPort
+from .live_book import LiveBook
+from ..store.served import ServerLock, fold_journal, journal_folder
 from .times import london_today
 
 log = logging.getLogger(__name__)
@@ -90,9 +94,18 @@ class Sandbox:
     def __init__(self, store: Path | str, options: SandboxOptions = SandboxOptions(),
                  clock: Callable[[], float] = time.time):
         self.options, self.clock = options, clock
-        self.store = StoreAccess(store)
+        self.path = Path(store)
+        self.lock = ServerLock(self.path)
+        try:
+            fold_journal(self.path)                  # what a server that died had acknowledged
+            self.store = StoreAccess(self.path)
+        except BaseException:
+            self.lock.release()
+            raise
         self.rolled = self.store.write_now(lambda con: roll_store(con, london_today(clock()))) if options.roll else None
-        self.provider = Provider(self.store, clock())
+        self.book = LiveBook(self.store, journal_folder(self.path))
+        self.provider = Provider(self.store, self.book, clock())
+        self.control = ControlPort(self.book, self.lock.token, self.roll_to)
         gateway = GpcGateway(bound_handlers(self.provider), options.provider_asid, clock, options.public_url)
         admin = AdminApi(self.provider, clock, options.admin_token) if options.admin else None
         dispatcher = Dispatcher(self.provider, gateway, admin, options.max_body)
@@ -106,26 +119,37 @@ class Sandbox:
         urls = [f"{origin}/{ods}/STU3/1/gpconnect" for ods in practices]
         return urls + ([f"{origin}{SINGLE_ROOT}"] if len(practices) == 1 else [])
 
+    async def roll_to(self, today: date) -> str:
+        """Move the horizon to `today`, keeping every booking; what changed."""
+        info = await self.store.read(store_info)
+        regenerated = await asyncio.get_running_loop().run_in_executor(None, regenerate, info, today)
+        async with self.book.exclusive():
+            rolled = await self.store.write_locked(partial(apply_roll, regenerated=regenerated),
+                                                   lambda _: self.provider.reload(self.clock()))
+        return rolled.summary()
+
     async def roll_daily(self) -> None:
-        """Roll the horizon after every London midnight, through the one writer."""
+        """Roll the horizon after every London midnight."""
         while True:
             await asyncio.sleep(seconds_to_midnight(self.clock()) + 60)
             today = london_today(self.clock())
             try:
-                info = await self.store.read(store_info)
-                regenerated = await asyncio.get_running_loop().run_in_executor(None, regenerate, info, today)
-                rolled = await self.store.write(partial(apply_roll, regenerated=regenerated),
-                                                lambda _: self.provider.reload(self.clock()))
-                log.warning("rolled the horizon to %s: %s", today, rolled.summary())
+                log.warning("rolled the horizon to %s: %s", today, await self.roll_to(today))
             except Exception:
                 log.exception("rolling the horizon to %s failed; the store is unchanged", today)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette):
-        task = asyncio.create_task(self.roll_daily()) if self.options.roll else None
+        self.lock.publish(self.options.public_url, await self.control.start())
+        tasks = [asyncio.create_task(self.book.run_checkpoints())]
+        if self.options.roll:
+            tasks.append(asyncio.create_task(self.roll_daily()))
         try:
             yield
         finally:
-            if task is not None:
+            self.control.close()
+            for task in tasks:
                 task.cancel()
+            await self.book.close()
             self.store.close()
+            self.lock.release()

@@ -1,8 +1,9 @@
-"""Amend and cancel: the checks they share, and the stored appointment an update applies to.
+"""Amend and cancel: the checks they share, and the appointment an update applies to.
 
-An update names its appointment in the URL and carries the whole resource, as read and edited. In the
-writer it must find the practice's appointment (404), at the version If-Match names (409
-FHIR_CONSTRAINT_VIOLATION), still booked and not yet started (422 INVALID_RESOURCE).
+An update names its appointment in the URL and carries the whole resource, as read and edited. As
+the live book holds it at the moment of the change, it must be the practice's appointment (404), at
+the version If-Match names (409 FHIR_CONSTRAINT_VIOLATION), still booked and not yet started (422
+INVALID_RESOURCE).
 """
 
 from __future__ import annotations
@@ -10,20 +11,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import duckdb
 import orjson
+
+from ..store.live_rows import LiveRow
 
 from .appointment_checks import check_appointment
 from .context import GpcRequest
 from .directory import Practice
 from .errors import BAD_REQUEST, FHIR_CONSTRAINT_VIOLATION, INVALID_RESOURCE, NO_RECORD_FOUND
-from .times import london_instant
+from .times import london_instant, seconds
 
 
 @dataclass(frozen=True)
 class Stored:
     resource: dict
-    version_id: int
+    row: LiveRow
 
 
 def check_update_body(request: GpcRequest) -> Mapping:
@@ -36,22 +38,20 @@ def check_update_body(request: GpcRequest) -> Mapping:
     return sent
 
 
-def updatable(con: duckdb.DuckDBPyConnection, request: GpcRequest, practice: Practice, action: str) -> Stored:
-    """The stored appointment `action` (amended, cancelled) applies to, after the shared checks."""
+def updatable(row: LiveRow | None, request: GpcRequest, practice: Practice, action: str) -> Stored:
+    """The appointment `action` (amended, cancelled) applies to, after the shared checks."""
     appointment_id = request.path_params["id"]
-    rows = con.execute("SELECT version_id, status, epoch(start)::BIGINT, resource FROM appointment "
-                       "WHERE shard = ? AND id = ? AND organization_id = ?",
-                       [practice.shard, appointment_id, practice.organization_id]).fetchall()
-    if not rows:
+    if row is None or row.columns.get("organization_id") != practice.organization_id:
         raise NO_RECORD_FOUND(f"No appointment of {practice.ods_code} has the logical id {appointment_id}")
-    version_id, status, start, resource = rows[0]
-    if request.if_match is not None and request.if_match != str(version_id):
+    if request.if_match is not None and request.if_match != str(row.version_id):
         raise FHIR_CONSTRAINT_VIOLATION(f"If-Match names version {request.if_match} of Appointment/{appointment_id}, "
-                                        f"but the current version is {version_id}; read it again and resend",
-                                        headers={"ETag": f'W/"{version_id}"'})
+                                        f"but the current version is {row.version_id}; read it again and resend",
+                                        headers={"ETag": f'W/"{row.version_id}"'})
+    start = seconds(row.columns["start"])
     if start <= request.now:
         raise INVALID_RESOURCE(f"Appointment/{appointment_id} started at {london_instant(start)}; "
                                f"only future appointments can be {action}")
+    status = row.columns.get("status")
     if status != "booked":
         raise INVALID_RESOURCE(f"Appointment/{appointment_id} is {status}; only booked appointments can be {action}")
-    return Stored(orjson.loads(resource), version_id)
+    return Stored(orjson.loads(row.resource), row)

@@ -1,4 +1,4 @@
-"""The sandbox provider's state: its store, the directory, the free-slot index, the booking window and ids."""
+"""The sandbox provider's state: its store and live book, the directory, the free-slot index, the booking window and ids."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .context import GpcRequest
 from .directory import Directory, Practice, load_directory
 from .errors import NO_RECORD_FOUND
 from .slot_index import SlotIndex, query_free_slots
+from .live_book import LiveBook
 from .store_access import StoreAccess
 from .times import day_end, london_today
 
@@ -43,8 +44,8 @@ def booking_window(con: duckdb.DuckDBPyConnection) -> BookingWindow:
 class Provider:
     """What every interaction handler works with."""
 
-    def __init__(self, store: StoreAccess, now: float):
-        self.store = store
+    def __init__(self, store: StoreAccess, book: LiveBook, now: float):
+        self.store, self.book = store, book
         self.window = store.read_now(booking_window)
         self.directory = Directory()
         self.slots = SlotIndex()
@@ -66,10 +67,11 @@ class Provider:
                                   f"practices served: {served}")
         return practice
 
-    def new_id(self, con: duckdb.DuckDBPyConnection, resource_type: str, prefix: str) -> str:
-        """The next id `<prefix><n>` of a resource type, numbering on from the highest n stored (writer only)."""
+    async def new_id(self, resource_type: str, prefix: str) -> str:
+        """The next id `<prefix><n>` of a resource type, numbering on from the highest n stored."""
         key = f"{resource_type}:{prefix}"
         if key not in self.next_numbers:
-            self.next_numbers[key] = highest_number(con, resource_type, prefix)
+            highest = await self.store.read(lambda con: highest_number(con, resource_type, prefix))
+            self.next_numbers.setdefault(key, highest)     # another change may have numbered on meanwhile
         self.next_numbers[key] += 1
         return f"{prefix}{self.next_numbers[key]}"

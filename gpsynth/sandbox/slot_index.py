@@ -1,10 +1,9 @@
 """The free-slot index: every free, GP Connect bookable slot per practice, in start order, held in memory.
 
 Slot search is the interaction consumers call most, so it never touches the store: the index holds
-each free slot's times, schedule, restrictions and stored JSON. The store stays the truth; the one
-writer (see gpsynth.sandbox.store_access) changes the store first and the index after the commit, so
-the index can only lag a booking by the time it takes to apply it, and a booking always checks the
-store.
+each free slot's times, schedule, restrictions, place in the store and JSON. A booking takes its slots
+out of the index in the same step of the event loop that records it in the live book
+(gpsynth.sandbox.live_book), so a slot in the index is free; a cancellation puts its slots back.
 """
 
 from __future__ import annotations
@@ -16,13 +15,16 @@ from operator import attrgetter
 
 import duckdb
 
+from ..store.live_rows import LiveRow
+from .times import london_instant, seconds
+
 _START = attrgetter("start")
 _ORDER = attrgetter("start", "id")
 
 
 @dataclass(frozen=True, slots=True)
 class FreeSlot:
-    """A free, bookable slot: instants as UNIX seconds, restriction lists, and the Slot JSON as stored."""
+    """A free, bookable slot: instants as UNIX seconds, restriction lists, its place in the store and its JSON."""
 
     start: int
     end: int
@@ -32,25 +34,44 @@ class FreeSlot:
     restrict_org_types: tuple[str, ...]
     restrict_ods_codes: tuple[str, ...]
     resource: bytes
+    shard: int
+    seq: int | None
+    version_id: int
+    delivery_channel: str | None
 
     def visible_to(self, org_types: frozenset[str], ods_codes: frozenset[str]) -> bool:
         """The 1.2.7 searchFilter rule: each restriction is absent, or matches a filter the consumer sent."""
         return ((not self.restrict_org_types or not org_types.isdisjoint(self.restrict_org_types))
                 and (not self.restrict_ods_codes or not ods_codes.isdisjoint(self.restrict_ods_codes)))
 
+    def row(self, last_updated: str) -> LiveRow:
+        """The slot's store row as it stands (its last_updated aside, which a change replaces)."""
+        columns = {"schedule_id": self.schedule_id, "start": london_instant(self.start), "end": london_instant(self.end),
+                   "status": "free", "delivery_channel": self.delivery_channel, "bookable": True,
+                   "restrict_org_types": list(self.restrict_org_types), "restrict_ods_codes": list(self.restrict_ods_codes)}
+        return LiveRow("Slot", self.id, self.shard, self.seq, self.version_id, last_updated, self.resource, columns)
+
+
+def free_slot_of(row: LiveRow, organization_id: str) -> FreeSlot:
+    """The index entry of a slot row that is free and bookable again."""
+    columns = row.columns
+    return FreeSlot(seconds(columns["start"]), seconds(columns["end"]), row.id, columns["schedule_id"], organization_id,
+                    tuple(columns.get("restrict_org_types") or ()), tuple(columns.get("restrict_ods_codes") or ()),
+                    row.resource, row.shard, row.seq, row.version_id, columns.get("delivery_channel"))
+
 
 FREE_SLOTS_SQL = """
     SELECT s.id, s.schedule_id, sc.organization_id, epoch(s.start)::BIGINT, epoch(s."end")::BIGINT,
-           s.restrict_org_types, s.restrict_ods_codes, s.resource
+           s.restrict_org_types, s.restrict_ods_codes, s.resource, s.shard, s.seq, s.version_id, s.delivery_channel
     FROM slot s JOIN schedule sc ON sc.id = s.schedule_id
     WHERE s.status = 'free' AND s.bookable AND s."end" > to_timestamp(?) {extra}
 """
 
 
 def free_slot(row: tuple) -> FreeSlot:
-    slot_id, schedule_id, organization_id, start, end, org_types, ods_codes, resource = row
+    slot_id, schedule_id, organization_id, start, end, org_types, ods_codes, resource, shard, seq, version_id, channel = row
     return FreeSlot(start, end, slot_id, schedule_id, organization_id, tuple(org_types or ()), tuple(ods_codes or ()),
-                    resource.encode())
+                    resource.encode(), shard, seq, version_id, channel)
 
 
 def query_free_slots(con: duckdb.DuckDBPyConnection, since: float, slot_ids: Iterable[str] | None = None) -> list[FreeSlot]:
@@ -67,13 +88,13 @@ class SlotIndex:
 
     def __init__(self, slots: Iterable[FreeSlot] = ()):
         self.by_practice: dict[str, list[FreeSlot]] = {}
-        self.where: dict[str, str] = {}
+        self.by_id: dict[str, FreeSlot] = {}
         for slot in sorted(slots, key=_ORDER):
             self.by_practice.setdefault(slot.organization_id, []).append(slot)
-            self.where[slot.id] = slot.organization_id
+            self.by_id[slot.id] = slot
 
     def __len__(self) -> int:
-        return len(self.where)
+        return len(self.by_id)
 
     def between(self, organization_id: str, start: int, end: int) -> Iterator[FreeSlot]:
         """The practice's free slots lying wholly inside [start, end], in start order."""
@@ -88,9 +109,9 @@ class SlotIndex:
     def remove(self, slot_ids: Iterable[str]) -> None:
         gone: dict[str, set[str]] = {}
         for slot_id in slot_ids:
-            organization_id = self.where.pop(slot_id, None)
-            if organization_id is not None:
-                gone.setdefault(organization_id, set()).add(slot_id)
+            slot = self.by_id.pop(slot_id, None)
+            if slot is not None:
+                gone.setdefault(slot.organization_id, set()).add(slot_id)
         for organization_id, ids in gone.items():
             slots = self.by_practice[organization_id]
             slots[:] = [s for s in slots if s.id not in ids]
@@ -100,4 +121,4 @@ class SlotIndex:
         self.remove(slot.id for slot in slots)
         for slot in slots:
             insort(self.by_practice.setdefault(slot.organization_id, []), slot, key=_ORDER)
-            self.where[slot.id] = slot.organization_id
+            self.by_id[slot.id] = slot

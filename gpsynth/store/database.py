@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import tempfile
+import weakref
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from ..errors import GpsynthError
 from ..fhir.constants import RESOURCE_TYPES
 from ..sinks.base import DatasetInfo
 from .rows import ShardRows, dataset_table
+from .served import reading_lease
 from .schema import DATASET_TABLE, RESOURCE_TABLES, SHARD_TABLE, STORE_FORMAT, schema_statements
 
 DUCKDB_MAGIC = b"DUCK"          # bytes 8-11 of every DuckDB database file
@@ -44,18 +46,28 @@ class StoreInfo:
                            self.gpsynth_version)
 
 
-def open_store(path: Path | str, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """A connection to a gpsynth store, after checking that it is one this version can read."""
+def open_store(path: Path | str, read_only: bool = True, *, own: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to a gpsynth store, after checking that it is one this version can read.
+
+    A store a `gpsynth serve` is running on is read under a lease from that server (see
+    gpsynth.store.served), so the connection sees every change the server acknowledged before.
+    `own`: the connection is the server's own (it holds the server lock; no lease).
+    """
     path = Path(path)
     if not path.is_file():
         raise GpsynthError(f"{path}: no such store; write one with `gpsynth generate --format duckdb`")
     with open(path, "rb") as handle:
         if handle.read(12)[8:] != DUCKDB_MAGIC:
             raise GpsynthError(f"{path}: not a gpsynth store (not a DuckDB database file)")
+    lease = reading_lease(path) if read_only and not own else None
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
+        if lease is not None:
+            lease.close()
         raise GpsynthError(f"{path}: {_held_by(exc) or 'cannot open the store: ' + first_line(exc)}") from None
+    if lease is not None:
+        weakref.finalize(con, lease.close)     # the server may write the store again once this connection is gone
     try:
         store_format = read_store_format(con, path)
         if store_format != STORE_FORMAT:

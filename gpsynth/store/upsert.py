@@ -26,7 +26,7 @@ import pyarrow as pa
 from ..errors import GpsynthError
 from .columns import derive_columns
 from .resources import resource_table, same_content, stamped
-from .schema import ARROW_TYPES, COMMON, SHARD_TABLE
+from .schema import ARROW_TYPES, COMMON, SHARD_TABLE, Table
 
 CONSUMER_SHARD = 0
 # Columns no FHIR element carries: on update they keep the stored value, on create they take this one.
@@ -184,13 +184,18 @@ def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resourc
         written.append(Written(resource_type, row["id"], version_id, before is None, text,
                                {name: row.get(name) for name in typed}))
 
+    if replaced:
+        con.execute(f"DELETE FROM {table.name} WHERE id IN (SELECT unnest($ids))", {"ids": replaced}).fetchall()
+    if columns["id"]:
+        con.from_arrow(arrow_rows(table, columns)).insert_into(table.name)
+    return written
+
+
+def arrow_rows(table: Table, columns: Mapping[str, list]) -> pa.Table:
+    """Rows of `table` as Arrow, from a list per column; instants and dates may be ISO 8601 text."""
     arrays = {}
     for name, sql in table.columns:
         kind = ARROW_TYPES[sql]
         parsed = sql in ("TIMESTAMPTZ", "DATE")
         arrays[name] = pa.array(columns[name], pa.string()).cast(kind) if parsed else pa.array(columns[name], kind)
-    if replaced:
-        con.execute(f"DELETE FROM {table.name} WHERE id IN (SELECT unnest($ids))", {"ids": replaced}).fetchall()
-    if columns["id"]:
-        con.from_arrow(pa.table(arrays, schema=table.arrow_schema)).insert_into(table.name)
-    return written
+    return pa.table(arrays, schema=table.arrow_schema)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import duckdb
-import orjson
-
 from ...fhir.constants import EXT_CANCELLATION_REASON
-from ...store import update_resource
 from ...store.columns import extension
+from ...store.live_rows import LiveRow
 from ..appointment_checks import changed_elements
 from ..appointment_updates import check_update_body, updatable
 from ..bundles import body, weak_etag
 from ..context import GpcRequest, GpcResponse
 from ..errors import INVALID_RESOURCE
+from ..live_book import Rows
 from ..provider import Provider
 from ..times import london_instant
 
@@ -28,8 +26,14 @@ async def amend_appointment(request: GpcRequest, provider: Provider) -> GpcRespo
     if extension(sent, EXT_CANCELLATION_REASON):
         raise INVALID_RESOURCE("An amendment cannot carry a cancellation reason; cancel with the cancel interaction")
 
-    def amend(con: duckdb.DuckDBPyConnection) -> bytes:
-        stored = updatable(con, request, practice, "amended")
+    last_updated = london_instant(request.now)
+    appointment_id = request.path_params["id"]
+
+    async def prepare() -> Rows:
+        return await provider.book.rows("Appointment", [appointment_id])
+
+    def decide(appointments: Rows) -> tuple[list[LiveRow], LiveRow]:
+        stored = updatable(appointments.get(appointment_id), request, practice, "amended")
         changed = changed_elements(sent, stored.resource, AMENDABLE)
         if changed:
             raise INVALID_RESOURCE(f"Only description and comment can be amended; this request also changes "
@@ -40,9 +44,8 @@ async def amend_appointment(request: GpcRequest, provider: Provider) -> GpcRespo
                 amended["comment"] = sent["comment"]
             if key != "comment":
                 amended[key] = sent["description"] if key == "description" else value
-        return update_resource(con, "Appointment", amended, london_instant(request.now), practice.shard,
-                               description=sent["description"], comment=sent.get("comment"))
+        row = stored.row.changed(amended, last_updated, description=sent["description"], comment=sent.get("comment"))
+        return [row], row
 
-    resource = await provider.store.write(amend)
-    version_id = orjson.loads(resource)["meta"]["versionId"]
-    return GpcResponse(body(resource, request.response_format), headers={"ETag": weak_etag(version_id)})
+    row = await provider.book.change(prepare, decide)
+    return GpcResponse(body(row.resource, request.response_format), headers={"ETag": weak_etag(row.version_id)})

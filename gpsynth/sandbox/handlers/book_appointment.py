@@ -1,9 +1,9 @@
 """Book an appointment: one free slot, or several contiguous slots of one schedule, for a patient of the practice.
 
-The body is checked first (422 INVALID_RESOURCE for anything GP Connect does not allow); then, in
-the one writer, the slots and people it names are checked against the store and, if every slot is
-still free (else 409 DUPLICATE_REJECTED), the slots become busy and the appointment is stored, in one
-transaction. The stored appointment looks like a generated one: the booking organisation contained
+The body is checked first (422 INVALID_RESOURCE for anything GP Connect does not allow); then the
+slots and people it names are checked against the live book as it is at that moment and, if every
+slot is still free (else 409 DUPLICATE_REJECTED), the slots become busy and the appointment is made,
+as one change (see gpsynth.sandbox.live_book). The stored appointment looks like a generated one: the booking organisation contained
 as `#1`, the schedule's PractitionerRole and the slots' DeliveryChannel, serviceCategory and
 serviceType texts, and a practitioner participant from the schedule when the consumer sent none.
 A booking organisation without a type is not held to organisation-type restrictions (GP Connect
@@ -16,19 +16,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 
-import duckdb
 import orjson
 
 from ...fhir import constants as c
 from ...fhir.common import delivery_channel_extension, practitioner_role_extension
-from ...store import insert_resource, update_resource
 from ...store.columns import contained, derive_columns, extension, identifier_value, reference_id
+from ...store.live_rows import LiveRow, new_row
 from ..appointment_checks import check_appointment
 from ..bundles import body, weak_etag
 from ..context import GpcRequest, GpcResponse
 from ..directory import Practice
 from ..errors import DUPLICATE_REJECTED, INVALID_RESOURCE
+from ..live_book import Rows
 from ..provider import Provider
+from ..slot_index import SlotIndex
 from ..times import london_instant, seconds
 from .search_free_slots import ORGANISATION_TYPE_SYSTEMS
 
@@ -115,26 +116,44 @@ def booking_request(sent: Mapping) -> BookingRequest:
                    practitioners[0] if practitioners else None, booking_organisation(sent))
 
 
-SLOTS_SQL = """
-    SELECT id, status, bookable, restrict_org_types, restrict_ods_codes, resource, schedule_id
-    FROM slot WHERE shard = ? AND list_contains(?, id)
-"""
+@dataclass(frozen=True)
+class BookedSlot:
+    """One slot a booking names, as it is now: from the free-slot index, else as the store or live book holds it."""
+
+    resource: dict
+    status: str
+    bookable: bool
+    restrict_org_types: tuple[str, ...]
+    restrict_ods_codes: tuple[str, ...]
+    row: LiveRow
 
 
-def _slots(con: duckdb.DuckDBPyConnection, request: BookingRequest, practice: Practice,
-           schedules: Mapping) -> list[tuple[dict, tuple]]:
-    """The booked slots in start order, each as (resource, row); 422 when one is unknown or not contiguous."""
-    rows = {row[0]: row for row in con.execute(SLOTS_SQL, [practice.shard, list(request.slot_ids)]).fetchall()}
+def booked_slot(slot_id: str, index: SlotIndex, stored: Rows, last_updated: str) -> BookedSlot | None:
+    free = index.by_id.get(slot_id)
+    if free is not None:
+        return BookedSlot(orjson.loads(free.resource), "free", True, free.restrict_org_types, free.restrict_ods_codes,
+                          free.row(last_updated))
+    row = stored.get(slot_id)
+    if row is None:
+        return None
+    columns = row.columns
+    return BookedSlot(orjson.loads(row.resource), columns["status"], bool(columns["bookable"]),
+                      tuple(columns.get("restrict_org_types") or ()), tuple(columns.get("restrict_ods_codes") or ()), row)
+
+
+def _slots(request: BookingRequest, practice: Practice, schedules: Mapping, index: SlotIndex, stored: Rows,
+           last_updated: str) -> list[BookedSlot]:
+    """The booked slots in start order; 422 when one is unknown or they are not contiguous."""
     slots = []
     for slot_id in dict.fromkeys(request.slot_ids):
-        row = rows.get(slot_id)
-        schedule = schedules.get(row[6]) if row else None
+        slot = booked_slot(slot_id, index, stored, last_updated)
+        schedule = schedules.get(slot.row.columns["schedule_id"]) if slot else None
         if schedule is None or schedule.organization_id != practice.organization_id:
             raise INVALID_RESOURCE(f"Slot/{slot_id} is not a slot of this practice; book slots from a slot search")
-        slots.append((orjson.loads(row[5]), row))
-    slots.sort(key=lambda pair: seconds(pair[0]["start"]))
-    first = slots[0][0]
-    for (before, _), (after, _) in zip(slots, slots[1:]):
+        slots.append(slot)
+    slots.sort(key=lambda slot: seconds(slot.resource["start"]))
+    first = slots[0].resource
+    for before, after in zip((s.resource for s in slots), (s.resource for s in slots[1:])):
         if after["schedule"] != first["schedule"]:
             raise INVALID_RESOURCE(f"Slot/{after['id']} and Slot/{first['id']} are in different schedules; "
                                    "the slots of one appointment must be contiguous slots of one schedule")
@@ -147,10 +166,10 @@ def _slots(con: duckdb.DuckDBPyConnection, request: BookingRequest, practice: Pr
     return slots
 
 
-def _check_fit(sent: Mapping, request: BookingRequest, slots: list[tuple[dict, tuple]], schedule, now: float,
+def _check_fit(sent: Mapping, request: BookingRequest, slots: list[BookedSlot], schedule, now: float,
                window: tuple[int, int]) -> None:
     """The appointment's times, place and texts agree with its slots, and the slots can be booked now by its booker."""
-    first, last = slots[0][0], slots[-1][0]
+    first, last = slots[0].resource, slots[-1].resource
     start, end = seconds(first["start"]), seconds(last["end"])
     for name, expected in (("start", first["start"]), ("end", last["end"])):
         try:
@@ -170,14 +189,15 @@ def _check_fit(sent: Mapping, request: BookingRequest, slots: list[tuple[dict, t
         raise INVALID_RESOURCE(f"Slot/{first['id']} at {first['start']} is outside the practice's booking window "
                                f"({london_instant(earliest)} to {london_instant(latest)})")
     org = request.organisation
-    for resource, (_, _, bookable, org_types, ods_codes, _, _) in slots:
-        if not bookable:
-            raise INVALID_RESOURCE(f"Slot/{resource['id']} is not bookable through GP Connect")
+    for slot in slots:
+        slot_id, org_types, ods_codes = slot.resource["id"], slot.restrict_org_types, slot.restrict_ods_codes
+        if not slot.bookable:
+            raise INVALID_RESOURCE(f"Slot/{slot_id} is not bookable through GP Connect")
         if ods_codes and org.ods_code not in ods_codes:
-            raise INVALID_RESOURCE(f"Slot/{resource['id']} is kept for {', '.join(ods_codes)}; the booking "
+            raise INVALID_RESOURCE(f"Slot/{slot_id} is kept for {', '.join(ods_codes)}; the booking "
                                    f"organisation {org.ods_code} cannot book it")
         if org_types and org.org_type is not None and org.org_type not in org_types:
-            raise INVALID_RESOURCE(f"Slot/{resource['id']} is kept for {', '.join(org_types)} organisations; "
+            raise INVALID_RESOURCE(f"Slot/{slot_id} is kept for {', '.join(org_types)} organisations; "
                                    f"the booking organisation is {org.org_type}")
     if request.location_id != schedule.location_id:
         raise INVALID_RESOURCE(f"Location/{request.location_id} is not where Slot/{first['id']} is held "
@@ -194,9 +214,9 @@ def _check_fit(sent: Mapping, request: BookingRequest, slots: list[tuple[dict, t
     # consumer sends there is replaced, not checked (see appointment_resource).
 
 
-def appointment_resource(appointment_id: str, sent: Mapping, request: BookingRequest, slots: list[tuple[dict, tuple]],
+def appointment_resource(appointment_id: str, sent: Mapping, request: BookingRequest, slots: list[BookedSlot],
                          schedule) -> dict:
-    first, last = slots[0][0], slots[-1][0]
+    first, last = slots[0].resource, slots[-1].resource
     participants = list(sent["participant"])
     if request.practitioner_id is None and schedule.practitioner_id:
         participants.append({"actor": {"reference": f"Practitioner/{schedule.practitioner_id}"}, "status": "accepted"})
@@ -219,18 +239,11 @@ def appointment_resource(appointment_id: str, sent: Mapping, request: BookingReq
         resource["priority"] = sent["priority"]
     resource.update({"description": sent["description"], "start": first["start"], "end": last["end"],
                      "minutesDuration": (seconds(last["end"]) - seconds(first["start"])) // 60,
-                     "slot": [{"reference": f"Slot/{slot['id']}"} for slot, _ in slots], "created": sent["created"]})
+                     "slot": [{"reference": f"Slot/{slot.resource['id']}"} for slot in slots], "created": sent["created"]})
     if sent.get("comment"):
         resource["comment"] = sent["comment"]
     resource["participant"] = participants
     return resource
-
-
-@dataclass(frozen=True)
-class Booked:
-    appointment: bytes
-    version_id: int
-    slot_ids: tuple[str, ...]
 
 
 async def book_appointment(request: GpcRequest, provider: Provider) -> GpcResponse:
@@ -243,35 +256,38 @@ async def book_appointment(request: GpcRequest, provider: Provider) -> GpcRespon
         raise INVALID_RESOURCE(f"Location/{wanted.location_id} is not a location of {practice.ods_code}")
     window = provider.window.bounds(request.now)
     last_updated = london_instant(request.now)
+    book = provider.book
 
-    def book(con: duckdb.DuckDBPyConnection) -> Booked:
-        patient = con.execute("SELECT state FROM patient WHERE shard = ? AND id = ? AND organization_id = ?",
-                              [practice.shard, wanted.patient_id, practice.organization_id]).fetchall()
-        if not patient:
+    async def prepare() -> tuple[Rows, Rows, str]:
+        patients = await book.rows("Patient", [wanted.patient_id])
+        slots = await book.rows("Slot", [i for i in wanted.slot_ids if i not in provider.slots.by_id])
+        return patients, slots, await provider.new_id("Appointment", f"{practice.ods_code}-A")
+
+    def decide(prepared: tuple[Rows, Rows, str]) -> tuple[list[LiveRow], LiveRow]:
+        patients, stored_slots, appointment_id = prepared
+        patient = patients.get(wanted.patient_id)
+        if patient is None or patient.columns.get("organization_id") != practice.organization_id:
             raise INVALID_RESOURCE(f"Patient/{wanted.patient_id} is not a patient of {practice.ods_code}; "
                                    "find the patient by NHS number, or register them first")
-        if patient[0][0] in ("deceased", "inactive"):
-            raise INVALID_RESOURCE(f"Patient/{wanted.patient_id} is {patient[0][0]}; appointments can be booked "
+        state = patient.columns.get("state")
+        if state in ("deceased", "inactive"):
+            raise INVALID_RESOURCE(f"Patient/{wanted.patient_id} is {state}; appointments can be booked "
                                    "for registered, living patients only")
-        slots = _slots(con, wanted, practice, directory.schedules)
-        schedule = directory.schedules.get(slots[0][0]["schedule"]["reference"].partition("/")[2])
-        if schedule is None:
-            raise INVALID_RESOURCE(f"Slot/{slots[0][0]['id']} belongs to no schedule of {practice.ods_code}")
+        slots = _slots(wanted, practice, directory.schedules, provider.slots, stored_slots, last_updated)
+        schedule = directory.schedules[slots[0].row.columns["schedule_id"]]
         _check_fit(sent, wanted, slots, schedule, request.now, window)
-        taken = [resource["id"] for resource, row in slots if row[1] != "free"]
+        taken = [slot.resource["id"] for slot in slots if slot.status != "free"]
         if taken:
             raise DUPLICATE_REJECTED(f"Slot/{', Slot/'.join(taken)} is no longer free; search for free slots again")
-        appointment_id = provider.new_id(con, "Appointment", f"{practice.ods_code}-A")
-        for resource, _ in slots:
-            update_resource(con, "Slot", {**resource, "status": "busy"}, last_updated, practice.shard, status="busy")
+        busy = [slot.row.changed({**slot.resource, "status": "busy"}, last_updated, status="busy") for slot in slots]
         resource = appointment_resource(appointment_id, sent, wanted, slots, schedule)
         columns = {**derive_columns("Appointment", resource), "schedule_id": schedule.id,
                    "organization_id": practice.organization_id}
-        stored = insert_resource(con, "Appointment", resource, last_updated, practice.shard, **columns)
-        return Booked(stored, 1, tuple(slot["id"] for slot, _ in slots))
+        appointment = new_row("Appointment", resource, last_updated, practice.shard, columns)
+        provider.slots.remove(slot.row.id for slot in slots)
+        return [*busy, appointment], appointment
 
-    booked = await provider.store.write(book, lambda done: provider.slots.remove(done.slot_ids))
-    appointment_id = orjson.loads(booked.appointment)["id"]
-    headers = {"Location": f"{request.service_root}/Appointment/{appointment_id}/_history/{booked.version_id}",
+    booked = await book.change(prepare, decide)
+    headers = {"Location": f"{request.service_root}/Appointment/{booked.id}/_history/{booked.version_id}",
                "ETag": weak_etag(booked.version_id), "Last-Modified": formatdate(request.now, usegmt=True)}
-    return GpcResponse(body(booked.appointment, request.response_format), status=201, headers=headers)
+    return GpcResponse(body(booked.resource, request.response_format), status=201, headers=headers)

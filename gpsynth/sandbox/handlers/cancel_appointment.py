@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import duckdb
 import orjson
 
 from ...fhir.constants import EXT_CANCELLATION_REASON
-from ...store import update_resource
+from ...store.live_rows import LiveRow
 from ..appointment_checks import changed_elements
 from ..appointment_updates import check_update_body, updatable
 from ..bundles import body, weak_etag
 from ..context import GpcRequest, GpcResponse
 from ..errors import INVALID_PARAMETER, INVALID_RESOURCE
 from ..provider import DAY, Provider
+from ..live_book import Rows
 from ..shapes import objects
-from ..slot_index import FreeSlot, query_free_slots
-from ..times import london_instant
-
-
-@dataclass(frozen=True)
-class Cancelled:
-    appointment: bytes
-    freed: list[FreeSlot]
+from ..slot_index import free_slot_of
+from ..times import london_instant, seconds
 
 
 def cancellation_reason(sent) -> str:
@@ -45,8 +37,17 @@ async def cancel_appointment(request: GpcRequest, provider: Provider) -> GpcResp
         raise INVALID_RESOURCE(f"Appointment.status {sent.get('status')}: a cancellation has status cancelled")
     last_updated = london_instant(request.now)
 
-    def cancel(con: duckdb.DuckDBPyConnection) -> Cancelled:
-        stored = updatable(con, request, practice, "cancelled")
+    appointment_id = request.path_params["id"]
+    book = provider.book
+
+    async def prepare() -> tuple[Rows, Rows]:
+        appointments = await book.rows("Appointment", [appointment_id])
+        found = appointments.get(appointment_id)
+        return appointments, await book.rows("Slot", slot_ids(orjson.loads(found.resource)) if found else [])
+
+    def decide(prepared: tuple[Rows, Rows]) -> tuple[list[LiveRow], LiveRow]:
+        appointments, slots = prepared
+        stored = updatable(appointments.get(appointment_id), request, practice, "cancelled")
         changed = changed_elements(sent, stored.resource, ("status",))
         if changed:
             raise INVALID_RESOURCE(f"A cancellation changes only status and the cancellation reason; this request also "
@@ -54,16 +55,21 @@ async def cancel_appointment(request: GpcRequest, provider: Provider) -> GpcResp
         cancelled = dict(stored.resource)
         cancelled["extension"] = [*cancelled.get("extension", []), {"url": EXT_CANCELLATION_REASON, "valueString": reason}]
         cancelled["status"] = "cancelled"
-        appointment = update_resource(con, "Appointment", cancelled, last_updated, practice.shard, status="cancelled",
-                                      cancellation_reason=reason)
-        slot_ids = [s["reference"].partition("/")[2] for s in stored.resource.get("slot", ())]
-        for slot_id in slot_ids:
-            found = con.execute("SELECT resource FROM slot WHERE shard = ? AND id = ?", [practice.shard, slot_id]).fetchall()
-            if found:
-                update_resource(con, "Slot", {**orjson.loads(found[0][0]), "status": "free"}, last_updated,
-                                practice.shard, status="free")
-        return Cancelled(appointment, query_free_slots(con, request.now - DAY, slot_ids))
+        appointment = stored.row.changed(cancelled, last_updated, status="cancelled", cancellation_reason=reason)
+        freed = []
+        for slot_id in slot_ids(stored.resource):
+            slot = slots.get(slot_id)
+            if slot is not None:
+                freed.append(slot.changed({**orjson.loads(slot.resource), "status": "free"}, last_updated, status="free"))
+        schedules = provider.directory.schedules
+        provider.slots.add(free_slot_of(row, schedules[row.columns["schedule_id"]].organization_id) for row in freed
+                           if row.columns.get("bookable") and row.columns["schedule_id"] in schedules
+                           and seconds(row.columns["end"]) > request.now - DAY)
+        return [appointment, *freed], appointment
 
-    done = await provider.store.write(cancel, lambda done: provider.slots.add(done.freed))
-    version_id = orjson.loads(done.appointment)["meta"]["versionId"]
-    return GpcResponse(body(done.appointment, request.response_format), headers={"ETag": weak_etag(version_id)})
+    done = await book.change(prepare, decide)
+    return GpcResponse(body(done.resource, request.response_format), headers={"ETag": weak_etag(done.version_id)})
+
+
+def slot_ids(appointment: dict) -> list[str]:
+    return [s["reference"].partition("/")[2] for s in appointment.get("slot", ())]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from ...fhir.constants import NHS_NUMBER
 from ...identifiers import is_valid_nhs_number
+from ...store.live_rows import stored_rows
 from ..bundles import searchset
 from ..context import GpcRequest, GpcResponse
 from ..errors import INVALID_IDENTIFIER_SYSTEM, INVALID_NHS_NUMBER
 from ..params import identifier_token
 from ..provider import Provider
 
-FINDABLE = "state IN ('normal', 'no-appointments')"
+FINDABLE = ("normal", "no-appointments")
 
 
 async def find_patient(request: GpcRequest, provider: Provider) -> GpcResponse:
@@ -21,8 +22,8 @@ async def find_patient(request: GpcRequest, provider: Provider) -> GpcResponse:
                                         f"not by {token.system}")
     if not is_valid_nhs_number(token.value):
         raise INVALID_NHS_NUMBER(f"{token.value} is not a valid NHS number (10 digits passing the modulus-11 check)")
-    rows = await provider.store.read(lambda con: con.execute(
-        f"SELECT resource FROM patient WHERE shard = ? AND nhs_number = ? AND organization_id = ? AND {FINDABLE} "
-        "ORDER BY seq", [practice.shard, token.value, practice.organization_id]).fetchall())
-    return GpcResponse(searchset((row[0].encode() for row in rows), request.response_format, request.now,
-                                   request.service_root, "Patient"))
+    stored = await provider.store.read(lambda con: stored_rows(con, "Patient", "nhs_number", token.value))
+    rows = await provider.book.merged("Patient", stored, provider.book.by_nhs_number.get(token.value, ()))
+    found = [row.resource for row in rows if row.columns.get("organization_id") == practice.organization_id
+             and row.columns.get("nhs_number") == token.value and row.columns.get("state") in FINDABLE]
+    return GpcResponse(searchset(found, request.response_format, request.now, request.service_root, "Patient"))

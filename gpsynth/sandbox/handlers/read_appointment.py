@@ -6,20 +6,17 @@ from ..bundles import body, weak_etag
 from ..context import GpcRequest, GpcResponse
 from ..errors import INVALID_PARAMETER, NO_RECORD_FOUND
 from ..provider import Provider
-from ..times import london_instant
+from ..times import london_instant, seconds
 
 
 async def read_appointment(request: GpcRequest, provider: Provider) -> GpcResponse:
     practice = provider.practice(request)
     appointment_id = request.path_params["id"]
-    rows = await provider.store.read(lambda con: con.execute(
-        "SELECT version_id, epoch(start)::BIGINT, resource FROM appointment "
-        "WHERE shard = ? AND id = ? AND organization_id = ?",
-        [practice.shard, appointment_id, practice.organization_id]).fetchall())
-    if not rows:
+    row = await provider.book.row("Appointment", appointment_id)
+    if row is None or row.columns.get("organization_id") != practice.organization_id:
         raise NO_RECORD_FOUND(f"No appointment of {practice.ods_code} has the logical id {appointment_id}")
-    version_id, start, resource = rows[0]
+    start = seconds(row.columns["start"])
     if start <= request.now:
         raise INVALID_PARAMETER(f"Appointment/{appointment_id} started at {london_instant(start)}, in the past; "
                                 "GP Connect reads future appointments only")
-    return GpcResponse(body(resource.encode(), request.response_format), headers={"ETag": weak_etag(version_id)})
+    return GpcResponse(body(row.resource, request.response_format), headers={"ETag": weak_etag(row.version_id)})

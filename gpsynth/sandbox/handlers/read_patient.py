@@ -11,11 +11,8 @@ from ..provider import Provider
 async def read_patient(request: GpcRequest, provider: Provider) -> GpcResponse:
     practice = provider.practice(request)
     patient_id = request.path_params["id"]
-    rows = await provider.store.read(lambda con: con.execute(
-        "SELECT version_id, resource FROM patient WHERE shard = ? AND id = ? AND organization_id = ?",
-        [practice.shard, patient_id, practice.organization_id]).fetchall())
-    if not rows:
+    row = await provider.book.row("Patient", patient_id)
+    if row is None or row.columns.get("organization_id") != practice.organization_id:
         raise PATIENT_NOT_FOUND(f"No patient of {practice.ods_code} has the logical id {patient_id}; "
                                 "find patients by NHS number with GET /Patient?identifier=…")
-    version_id, resource = rows[0]
-    return GpcResponse(body(resource.encode(), request.response_format), headers={"ETag": weak_etag(version_id)})
+    return GpcResponse(body(row.resource, request.response_format), headers={"ETag": weak_etag(row.version_id)})

@@ -12,15 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-import duckdb
-import orjson
-
 from ...fhir import constants as c
 from ...fhir.common import coding, english_communication
 from ...identifiers import is_valid_nhs_number
-from ...store import update_resource
 from ...store.columns import derive_columns
-from ...store.upsert import upsert_resources
+from ...store.live_rows import LiveRow, new_row, stored_rows
 from ..bundles import searchset
 from ..context import GpcRequest, GpcResponse
 from ..directory import Practice
@@ -85,11 +81,12 @@ def sent_patient(body: Mapping) -> dict:
     return patient
 
 
-def demographics_match(sent: Mapping, family: str, given: str, birth_date: date) -> bool:
-    """The 1.2.7 PDS verification rule, with the store's record in the place of PDS."""
+def demographics_match(sent: Mapping, family: str | None, given: str | None, birth_day: str | None) -> bool:
+    """The 1.2.7 PDS verification rule, with the store's record (its birth date as ISO 8601 text) in the place of PDS."""
     name = next(n for n in sent["name"] if n.get("use") == "official")
     try:
         born = date.fromisoformat(sent["birthDate"])
+        birth_date = date.fromisoformat(birth_day or "")
     except ValueError:
         return False
     if born == birth_date:
@@ -139,29 +136,37 @@ async def register_patient(request: GpcRequest, provider: Provider) -> GpcRespon
     today = london_today(request.now)
     last_updated = london_instant(request.now)
 
-    def register(con: duckdb.DuckDBPyConnection) -> bytes:
-        known = con.execute("SELECT id, organization_id, state, family, given, birth_date, resource FROM patient "
-                            "WHERE nhs_number = ? ORDER BY shard, seq", [nhs_number]).fetchall()
-        for _, _, state, *_ in known:
+    book = provider.book
+
+    async def prepare() -> tuple[list[LiveRow], str]:
+        stored = await provider.store.read(lambda con: stored_rows(con, "Patient", "nhs_number", nhs_number))
+        return stored, await provider.new_id("Patient", f"{practice.ods_code}-P")
+
+    def decide(prepared: tuple[list[LiveRow], str]) -> tuple[list[LiveRow], LiveRow]:
+        stored, new_id = prepared
+        known = [row for row in book.current("Patient", stored, book.by_nhs_number.get(nhs_number, ()))
+                 if row.columns.get("nhs_number") == nhs_number]
+        for row in known:
+            state = row.columns.get("state")
             if state in ("deceased", "sensitive"):
                 raise INVALID_PATIENT_DEMOGRAPHICS(f"PDS holds NHS number {nhs_number} as {state}; such patients "
                                                    "cannot be registered through GP Connect")
-        if known and not demographics_match(sent, *known[0][3:6]):
+        if known and not demographics_match(sent, known[0].columns.get("family"), known[0].columns.get("given"),
+                                            known[0].columns.get("birth_date")):
             raise INVALID_PATIENT_DEMOGRAPHICS(f"The demographics sent do not match PDS for NHS number {nhs_number}: "
                                                "check the birth date and the names")
-        here = [row for row in known if row[1] == practice.organization_id]
-        if here and here[0][2] in ACTIVE_STATES:
+        here = [row for row in known if row.columns.get("organization_id") == practice.organization_id]
+        if here and here[0].columns.get("state") in ACTIVE_STATES:
             raise DUPLICATE_REJECTED(f"NHS number {nhs_number} is already registered at {practice.ods_code} "
-                                     f"as Patient/{here[0][0]}")
+                                     f"as Patient/{here[0].id}")
         if here:
-            stored = orjson.loads(here[0][6])
-            resource = registered_patient(stored["id"], sent, practice, today)
-            return update_resource(con, "Patient", resource, last_updated, practice.shard,
-                                   **derive_columns("Patient", resource))
-        patient_id = provider.new_id(con, "Patient", f"{practice.ods_code}-P")
-        resource = registered_patient(patient_id, sent, practice, today)
-        return upsert_resources(con, "Patient", [resource], last_updated, practice.ods_code)[0].resource
+            resource = registered_patient(here[0].id, sent, practice, today)
+            row = here[0].changed(resource, last_updated, **derive_columns("Patient", resource))
+        else:
+            resource = registered_patient(new_id, sent, practice, today)
+            row = new_row("Patient", resource, last_updated, practice.shard, derive_columns("Patient", resource))
+        return [row], row
 
-    registered = await provider.store.write(register)
-    return GpcResponse(searchset([registered], request.response_format, request.now,
-                                   request.service_root, "Patient", profiled=True))
+    registered = await book.change(prepare, decide)
+    return GpcResponse(searchset([registered.resource], request.response_format, request.now,
+                                 request.service_root, "Patient", profiled=True))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ...store.live_rows import stored_rows
 from ..bundles import searchset
 from ..context import GpcRequest, GpcResponse
 from ..errors import INVALID_PARAMETER, PATIENT_NOT_FOUND
 from ..params import date_param
 from ..provider import Provider
-from ..times import day_end, day_start, london_today
+from ..times import day_end, day_start, london_today, seconds
 
 EXAMPLE = "start=ge2026-11-25&start=le2026-12-09"
 
@@ -29,17 +30,15 @@ async def retrieve_appointments(request: GpcRequest, provider: Provider) -> GpcR
         raise INVALID_PARAMETER(f"start=le{last} is before start=ge{first}")
     patient_id = request.path_params["id"]
 
-    def query(con):
-        known = con.execute("SELECT count(*) FROM patient WHERE shard = ? AND id = ? AND organization_id = ?",
-                            [practice.shard, patient_id, practice.organization_id]).fetchall()[0][0]
-        rows = con.execute(
-            "SELECT resource FROM appointment WHERE shard = ? AND patient_id = ? AND organization_id = ? "
-            "AND start >= to_timestamp(?) AND start <= to_timestamp(?) ORDER BY start, id",
-            [practice.shard, patient_id, practice.organization_id, day_start(first), day_end(last)]).fetchall()
-        return known, rows
-
-    known, rows = await provider.store.read(query)
-    if not known:
+    patient = await provider.book.row("Patient", patient_id)
+    if patient is None or patient.columns.get("organization_id") != practice.organization_id:
         raise PATIENT_NOT_FOUND(f"No patient of {practice.ods_code} has the logical id {patient_id}")
-    return GpcResponse(searchset((row[0].encode() for row in rows), request.response_format, request.now,
-                                   request.service_root, "Appointment"))
+    stored = await provider.store.read(lambda con: stored_rows(con, "Appointment", "patient_id", patient_id))
+    rows = await provider.book.merged("Appointment", stored, provider.book.by_patient.get(patient_id, ()))
+    earliest, latest = day_start(first), day_end(last)
+    found = sorted((seconds(row.columns["start"]), row.id, row.resource) for row in rows
+                   if row.columns.get("patient_id") == patient_id
+                   and row.columns.get("organization_id") == practice.organization_id
+                   and earliest <= seconds(row.columns["start"]) <= latest)
+    return GpcResponse(searchset((resource for _, _, resource in found), request.response_format, request.now,
+                                 request.service_root, "Appointment"))
