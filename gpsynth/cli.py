@@ -310,7 +310,7 @@ def serve_command(store, host, port, provider_asid, admin, roll, access_log, adm
 
 @main.command(name="refresh", epilog="""\b
 Examples:
-  gpsynth refresh gpc/gpsynth.duckdb         e.g. daily from cron, while no server has the store open
+  gpsynth refresh gpc/gpsynth.duckdb         e.g. daily from cron (a running `gpsynth serve` of it rolls it itself)
 """)
 @click.argument("store", type=click.Path(exists=True, path_type=Path))
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The day to roll to. Default: today.")
@@ -320,7 +320,14 @@ def refresh_command(store, as_of):
     from .sandbox.roll import roll_store
     from .sandbox.server import store_path
     from .store import open_store, transaction
+    from .store.served import ask_server, server_info
 
+    running = server_info(store_path(store))
+    if running is not None:         # the server rolls its own store, keeping what it serves in step
+        connection, summary = ask_server(running, f"refresh {parse_as_of(as_of).isoformat()}")
+        connection.close()
+        console.print(summary)
+        return
     con = open_store(store_path(store), read_only=False)
     try:
         with transaction(con):
