@@ -261,14 +261,27 @@ def sql(store, query, limit, output_format):
 @main.command(epilog="""\b
 Examples:
   gpsynth generate --scenario pcn --format duckdb --out store/ && gpsynth report store/gpsynth.duckdb --out pcn.html
+  gpsynth report --journal consumer.jsonl --out consumer.html     what a consumer did against `gpsynth serve --journal`
 """)
-@click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("store", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Report on a consumer conformance journal (gpsynth serve --journal) instead of a store.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"), show_default=True,
               help="The HTML file to write (replaced whole when complete).")
 @friendly_errors
-def report(store, out):
-    """Write a self-contained HTML report of what a STORE holds: counts, utilisation, fill rate, mix, patients, calendar."""
+def report(store, journal, out):
+    """Write a self-contained HTML report of what a STORE holds: counts, utilisation, fill rate, mix, patients, calendar;
+    or, with --journal, of what a consumer did: requests, rules broken, latency, chaos faults and its reactions."""
     from .report import write_report
+
+    if (store is None) == (journal is None):
+        raise GpsynthError("give a STORE or --journal FILE (one of them)")
+    if journal is not None:
+        from .report.consumer import write_consumer_report
+
+        written = write_consumer_report(journal, out)
+        console.print(f"{written.requests:,} requests, {written.violations:,} rules broken → {written.path}")
+        return
 
     written = write_report(store, out)
     practices = f"{written.practices} practice" + ("" if written.practices == 1 else "s")
@@ -280,6 +293,7 @@ Examples:
   gpsynth generate --scenario gpc-provider-testing --format duckdb --out gpc/ && gpsynth serve gpc/
   gpsynth serve pcn/gpsynth.duckdb --port 9000 --roll          keep the horizon current while it runs
   gpsynth serve gpc/ --admin                                   also accept FHIR Bundles of PUTs (gpsynth load)
+  gpsynth serve gpc/ --journal consumer.jsonl --chaos faults.yaml   test a consumer: verdicts and injected faults
 """)
 @click.argument("store", type=click.Path(exists=True, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -295,16 +309,25 @@ Examples:
 @click.option("--list", "list_all", is_flag=True, help="Name every practice's base URL at start (else the first few).")
 @click.option("--public-url", metavar="URL", help="The origin consumers reach the sandbox at, for every absolute URL it "
                                                   "writes (Location, fullUrl). Default: http://HOST:PORT.")
+@click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Append one JSON line per GP Connect request: its verdict (rules broken, advisories, chaos faults).")
+@click.option("--chaos", "chaos_file", type=click.Path(dir_okay=False, path_type=Path), metavar="RULES.yaml",
+              help="Inject faults (errors, latency, hangs, taken slots, dropped connections) as these rules say.")
 @friendly_errors
-def serve_command(store, host, port, provider_asid, admin, roll, access_log, admin_token, max_body, list_all, public_url):
+def serve_command(store, host, port, provider_asid, admin, roll, access_log, admin_token, max_body, list_all, public_url,
+                  journal, chaos_file):
     """Serve a STORE as a GP Connect 1.2.7 sandbox provider: every practice at /{ODS}/STU3/1/gpconnect."""
     from .sandbox.app import SandboxOptions
     from .sandbox.server import check_public_url, serve
 
     if admin_token and not admin:
         raise GpsynthError("--admin-token needs --admin")
+    from .sandbox.conformance.chaos import ChaosRules, load_chaos
+    from .sandbox.conformance.journal import check_journal_path
+
     options = SandboxOptions(provider_asid, admin, roll, check_public_url(public_url or f"http://{host}:{port}"),
-                             max_body * 1024, admin_token)
+                             max_body * 1024, admin_token, check_journal_path(journal) if journal else None,
+                             load_chaos(chaos_file) if chaos_file else ChaosRules())
     serve(store, host, port, options, access_log, echo=click.echo, list_all=list_all)
 
 

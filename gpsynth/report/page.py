@@ -73,13 +73,22 @@ def report_html(store: Path) -> tuple[str, dict[str, int], int]:
 def write_report(store: Path | str, out: Path | str) -> Report:
     """Write the report for `store` to the file `out`, whole or not at all."""
     store, out = Path(store), Path(out)
-    if out.is_dir():
-        raise GpsynthError(f"{out}: is a folder; --out takes the report's file name, e.g. {out / 'report.html'}")
+    check_out(out, "report.html")
     html, totals, practices = report_html(store)
+    write_page(out, html)
+    return Report(out, totals, practices)
+
+
+def check_out(out: Path, example: str) -> None:
+    if out.is_dir():
+        raise GpsynthError(f"{out}: is a folder; --out takes the report's file name, e.g. {out / example}")
+
+
+def write_page(out: Path, html: str) -> None:
+    """Write `html` to `out` whole: readers see the old file or the new one, never a part."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out.parent, prefix=f".{out.name}.", suffix=".partial",
                                      delete=False) as handle:
         handle.write(html)
     os.chmod(handle.name, 0o644)
     os.replace(handle.name, out)
-    return Report(out, totals, practices)

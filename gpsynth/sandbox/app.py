@@ -24,6 +24,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from . import observed
 from .admin import ADMIN_ROOT, AdminApi, outcome
 from .errors import GpcError
 from .limits import ADMIN_MAX_BODY, GPC_MAX_BODY, bounded, check_header_size
@@ -34,6 +35,10 @@ from .provider import Provider
 from ..store import store_info
 from .roll import apply_roll, regenerate, roll_store, seconds_to_midnight
 from .store_access import StoreAccess
+from .conformance.chaos import Chaos, ChaosRules
+from .conformance.harness import Harness
+from .conformance.journal import ConsumerJournal
+from .conformance.live_page import LivePage, ProviderBook
 from .control import ControlPort
 from .live_book import LiveBook
 from ..store.served import ServerLock, fold_journal, journal_folder
@@ -57,6 +62,8 @@ class SandboxOptions:
     public_url: str = "http://127.0.0.1:8080"
     max_body: int = GPC_MAX_BODY  # bytes a GP Connect request body may have
     admin_token: str | None = None  # when set, administration requests need `Authorization: Bearer <token>`
+    journal: Path | None = None     # the consumer conformance journal, one JSON line per GP Connect request
+    chaos: ChaosRules = ChaosRules()  # faults to inject from the start (more can be set at /_gpsynth/chaos)
 
 
 class Dispatcher:
@@ -70,6 +77,7 @@ class Dispatcher:
             check_header_size(scope)
             await self.dispatch(scope, receive, send)
         except GpcError as refused:  # headers or a body past their limits, refused before the request is read
+            observed.note(scope, observed.REFUSAL, refused)
             await render_error(refused, Format.JSON)(scope, receive, send)
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -109,9 +117,13 @@ class Sandbox:
         gateway = GpcGateway(bound_handlers(self.provider), options.provider_asid, clock, options.public_url)
         admin = AdminApi(self.provider, clock, options.admin_token) if options.admin else None
         dispatcher = Dispatcher(self.provider, gateway, admin, options.max_body)
-        self.app = Starlette(routes=[Route("/{path:path}", dispatcher)],
-                             middleware=[Middleware(NoStoreMiddleware), Middleware(GZipMiddleware, compresslevel=GZIP_LEVEL)],
-                             lifespan=self.lifespan)
+        sandbox = Starlette(routes=[Route("/{path:path}", dispatcher)],
+                           middleware=[Middleware(NoStoreMiddleware), Middleware(GZipMiddleware, compresslevel=GZIP_LEVEL)],
+                           lifespan=self.lifespan)
+        self.journal, self.chaos = ConsumerJournal(options.journal), Chaos()
+        self.chaos.set(options.chaos)
+        self.app = Harness(sandbox, self.journal, self.chaos, LivePage(ProviderBook(self.provider), clock),
+                           options.admin, options.admin_token, clock)
 
     def base_urls(self, origin: str) -> list[str]:
         """The service root of every practice served, for `origin` (e.g. http://127.0.0.1:8080)."""
@@ -151,5 +163,6 @@ class Sandbox:
             for task in tasks:
                 task.cancel()
             await self.book.close()
+            self.journal.close()
             self.store.close()
             self.lock.release()

@@ -36,11 +36,13 @@ class GpcRequest:
 
 @dataclass(frozen=True)
 class GpcResponse:
-    """A handler's answer: the resource to send (None for no body), HTTP status and extra headers."""
+    """A handler's answer: the resource to send (None for no body), HTTP status and extra headers; and for a
+    free-slot search, the ids of the slots it offered."""
 
     resource: Mapping | None
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
+    offered: tuple[str, ...] = ()
 
 
 Handler = Callable[[GpcRequest], Awaitable[GpcResponse]]

@@ -45,18 +45,24 @@ class SpineError:
     def display(self) -> str:
         return SPINE_DISPLAYS[self.spine_code]
 
-    def __call__(self, diagnostics: str, headers: Mapping[str, str] | None = None) -> GpcError:
-        return GpcError(self, diagnostics, headers)
+    def __call__(self, diagnostics: str, headers: Mapping[str, str] | None = None, rule: str | None = None) -> GpcError:
+        return GpcError(self, diagnostics, headers, rule)
 
 
 class GpcError(Exception):
-    """A request GP Connect answers with an OperationOutcome: which catalogue error, and why."""
+    """A request GP Connect answers with an OperationOutcome: which catalogue error, and why.
 
-    def __init__(self, error: SpineError, diagnostics: str, headers: Mapping[str, str] | None = None):
+    `rule` names the consumer conformance rule the request broke (gpsynth.sandbox.conformance.rules), when the
+    refusal is one.
+    """
+
+    def __init__(self, error: SpineError, diagnostics: str, headers: Mapping[str, str] | None = None,
+                 rule: str | None = None):
         super().__init__(f"{error.status} {error.spine_code}: {diagnostics}")
         self.error = error
         self.diagnostics = diagnostics
         self.headers = dict(headers or {})
+        self.rule = rule
 
     @property
     def status(self) -> int:

@@ -30,11 +30,11 @@ def check_ssp_headers(headers: Mapping[str, str], provider_asid: str) -> SspHead
     for name in (SSP_TRACE_ID, SSP_FROM, SSP_TO, SSP_INTERACTION_ID):
         value = by_name.get(name.lower())
         if value is None:
-            raise BAD_REQUEST(f"The {name} header is missing")
+            raise BAD_REQUEST(f"The {name} header is missing", rule="ssp-header")
         if not value.strip():
-            raise BAD_REQUEST(f"The {name} header is blank")
+            raise BAD_REQUEST(f"The {name} header is blank", rule="ssp-header")
         values.append(value.strip())
     ssp = SspHeaders(*values)
     if ssp.to_asid != provider_asid:
-        raise BAD_REQUEST(f"The {SSP_TO} header {ssp.to_asid} is not this provider's ASID {provider_asid}")
+        raise BAD_REQUEST(f"The {SSP_TO} header {ssp.to_asid} is not this provider's ASID {provider_asid}", rule="ssp-to")
     return ssp

@@ -87,13 +87,13 @@ def resolve(method: str, path: str, interaction_id: str) -> ResolvedInteraction:
     """
     on_path = [(i, m) for i in INTERACTIONS if (m := i.pattern.fullmatch(path))]
     if not on_path:
-        raise NO_RECORD_FOUND(f"No GP Connect interaction has the path {path}")
+        raise NO_RECORD_FOUND(f"No GP Connect interaction has the path {path}", rule="interaction-path")
     matching = [(i, m) for i, m in on_path if i.method == method]
     if not matching:
         allowed = sorted({i.method for i, _ in on_path})
         raise METHOD_NOT_ALLOWED(
             f"{method} is not allowed on {path}; use {' or '.join(allowed)}", headers={"Allow": ", ".join(allowed)}
-        )
+        , rule="interaction-path")
     for interaction, match in matching:
         if interaction.interaction_id == interaction_id:
             return ResolvedInteraction(interaction, match.groupdict())
@@ -101,6 +101,6 @@ def resolve(method: str, path: str, interaction_id: str) -> ResolvedInteraction:
     if interaction_id not in BY_ID:
         raise BAD_REQUEST(
             f"Ssp-InteractionID {interaction_id} is not a GP Connect 1.2.7 Foundations or Appointment Management "
-            f"interaction; {method} {path} expects {expected}"
+            f"interaction; {method} {path} expects {expected}", rule="ssp-interaction-id"
         )
-    raise BAD_REQUEST(f"Ssp-InteractionID {interaction_id} does not match {method} {path}; expected {expected}")
+    raise BAD_REQUEST(f"Ssp-InteractionID {interaction_id} does not match {method} {path}; expected {expected}", rule="ssp-interaction-id")

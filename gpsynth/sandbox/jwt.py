@@ -52,6 +52,7 @@ class JwtClaims:
     organization_name: str
     practitioner_id: str
     practitioner_sds_user_id: str
+    expires_at: int                 # exp, UNIX seconds
 
 
 def check_authorization(authorization: str | None, required_scope: str, now: float) -> JwtClaims:
@@ -62,31 +63,31 @@ def check_authorization(authorization: str | None, required_scope: str, now: flo
 def decode_bearer_token(authorization: str | None) -> dict:
     """`Bearer <header>.<payload>.` -> the claims object; 400 BAD_REQUEST for anything else."""
     if authorization is None:
-        raise BAD_REQUEST("The Authorization header is missing")
+        raise BAD_REQUEST("The Authorization header is missing", rule="jwt-format")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise BAD_REQUEST("The Authorization header must be 'Bearer <JWT>'")
+        raise BAD_REQUEST("The Authorization header must be 'Bearer <JWT>'", rule="jwt-format")
     parts = token.split(".")
     if len(parts) != 3 or parts[2]:
-        raise BAD_REQUEST("The JWT must be unsigned: base64url header '.' base64url payload '.' (empty signature)")
+        raise BAD_REQUEST("The JWT must be unsigned: base64url header '.' base64url payload '.' (empty signature)", rule="jwt-format")
     header = _decode_part(parts[0], "header")
     if header != JWT_HEADER:
         expected, sent = orjson.dumps(JWT_HEADER).decode(), orjson.dumps(header).decode()
-        raise BAD_REQUEST(f"The JWT header must be {expected}, not {sent}")
+        raise BAD_REQUEST(f"The JWT header must be {expected}, not {sent}", rule="jwt-format")
     return _decode_part(parts[1], "payload")
 
 
 def _decode_part(part: str, name: str) -> dict:
     if not _BASE64URL.fullmatch(part):
-        raise BAD_REQUEST(f"The JWT {name} is not base64url-encoded without padding")
+        raise BAD_REQUEST(f"The JWT {name} is not base64url-encoded without padding", rule="jwt-format")
     try:
         value = orjson.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
     except (binascii.Error, orjson.JSONDecodeError):
-        raise BAD_REQUEST(f"The JWT {name} is not base64url-encoded JSON") from None
+        raise BAD_REQUEST(f"The JWT {name} is not base64url-encoded JSON", rule="jwt-format") from None
     if not isinstance(value, dict):
-        raise BAD_REQUEST(f"The JWT {name} is not a JSON object")
+        raise BAD_REQUEST(f"The JWT {name} is not a JSON object", rule="jwt-format")
     if too_deep(value):
-        raise BAD_REQUEST(f"The JWT {name} nests values more than {MAX_NESTING} levels deep")
+        raise BAD_REQUEST(f"The JWT {name} nests values more than {MAX_NESTING} levels deep", rule="jwt-format")
     return value
 
 
@@ -95,53 +96,53 @@ def validate_claims(claims: Mapping, required_scope: str, now: float) -> JwtClai
     400 BAD_REQUEST for everything else."""
     for claim in FORBIDDEN_CLAIMS:
         if claim in claims:
-            raise BAD_REQUEST(f"The JWT claim {claim} is not allowed in GP Connect STU3 tokens")
+            raise BAD_REQUEST(f"The JWT claim {claim} is not allowed in GP Connect STU3 tokens", rule="jwt-claim")
     for claim in (*STRING_CLAIMS, *TIME_CLAIMS, *RESOURCE_CLAIMS):
         if claims.get(claim) is None:
-            raise BAD_REQUEST(f"The JWT claim {claim} is missing")
+            raise BAD_REQUEST(f"The JWT claim {claim} is missing", rule="jwt-claim")
     for claim in STRING_CLAIMS:
         if not isinstance(claims[claim], str) or not claims[claim].strip():
-            raise BAD_REQUEST(f"The JWT claim {claim} must be a non-blank string")
+            raise BAD_REQUEST(f"The JWT claim {claim} must be a non-blank string", rule="jwt-claim")
     for claim in TIME_CLAIMS:
         if not isinstance(claims[claim], int) or isinstance(claims[claim], bool):
-            raise BAD_REQUEST(f"The JWT claim {claim} must be an integer number of seconds since the UNIX epoch")
+            raise BAD_REQUEST(f"The JWT claim {claim} must be an integer number of seconds since the UNIX epoch", rule="jwt-claim")
     for claim, resource_type in RESOURCE_CLAIMS.items():
         _check_resource(claim, claims[claim], resource_type)
 
     _check_times(claims["iat"], claims["exp"], now)
     if claims["reason_for_request"] != DIRECT_CARE:
-        raise BAD_REQUEST(f"The JWT claim reason_for_request must be {DIRECT_CARE}, not {claims['reason_for_request']}")
+        raise BAD_REQUEST(f"The JWT claim reason_for_request must be {DIRECT_CARE}, not {claims['reason_for_request']}", rule="jwt-reason")
     if claims["requested_scope"] != required_scope:
         raise BAD_REQUEST(
             f"The JWT claim requested_scope {claims['requested_scope']} does not match this interaction's "
-            f"scope {required_scope}"
+            f"scope {required_scope}", rule="jwt-scope"
         )
 
     practitioner = claims["requesting_practitioner"]
     if practitioner.get("id") != claims["sub"]:
         raise BAD_REQUEST(
-            f"The JWT claim sub {claims['sub']} must equal requesting_practitioner.id {practitioner.get('id')}"
+            f"The JWT claim sub {claims['sub']} must equal requesting_practitioner.id {practitioner.get('id')}", rule="jwt-requester"
         )
     if not any(name.get("family") for name in practitioner.get("name", [])):
-        raise BAD_REQUEST("The JWT requesting_practitioner must have a name with a family name")
+        raise BAD_REQUEST("The JWT requesting_practitioner must have a name with a family name", rule="jwt-requester")
     sds_user_id = _identifier_value(practitioner, (SDS_USER_ID,))
     if sds_user_id is None:
-        raise BAD_REQUEST(f"The JWT requesting_practitioner must have an identifier with system {SDS_USER_ID}")
+        raise BAD_REQUEST(f"The JWT requesting_practitioner must have an identifier with system {SDS_USER_ID}", rule="jwt-requester")
 
     organization = claims["requesting_organization"]
     if not organization.get("name"):
-        raise BAD_REQUEST("The JWT requesting_organization must have a name")
+        raise BAD_REQUEST("The JWT requesting_organization must have a name", rule="jwt-requester")
     ods_code = _identifier_value(organization, (ODS_ORGANIZATION, ODS_ORGANIZATION_RC5))
     if ods_code is None:
-        raise BAD_REQUEST(f"The JWT requesting_organization must have an identifier with system {ODS_ORGANIZATION}")
+        raise BAD_REQUEST(f"The JWT requesting_organization must have an identifier with system {ODS_ORGANIZATION}", rule="jwt-requester")
 
     device = claims["requesting_device"]
     identifiers = device.get("identifier", [])
     if not identifiers or not identifiers[0].get("system") or not identifiers[0].get("value"):
-        raise BAD_REQUEST("The JWT requesting_device must have an identifier with a system and a value")
+        raise BAD_REQUEST("The JWT requesting_device must have an identifier with a system and a value", rule="jwt-requester")
     for element in ("model", "version"):
         if not device.get(element):
-            raise BAD_REQUEST(f"The JWT requesting_device must have a {element}")
+            raise BAD_REQUEST(f"The JWT requesting_device must have a {element}", rule="jwt-requester")
 
     return JwtClaims(
         issuer=claims["iss"],
@@ -151,19 +152,20 @@ def validate_claims(claims: Mapping, required_scope: str, now: float) -> JwtClai
         organization_name=organization["name"],
         practitioner_id=practitioner["id"],
         practitioner_sds_user_id=sds_user_id,
+        expires_at=claims["exp"],
     )
 
 
 def _check_resource(claim: str, value: object, resource_type: str) -> None:
     if not isinstance(value, dict):
-        raise INVALID_RESOURCE(f"The JWT claim {claim} must be a FHIR {resource_type} resource (a JSON object)")
+        raise INVALID_RESOURCE(f"The JWT claim {claim} must be a FHIR {resource_type} resource (a JSON object)", rule="jwt-requester")
     if value.get("resourceType") != resource_type:
         raise INVALID_RESOURCE(
-            f"The JWT claim {claim} has resourceType {value.get('resourceType')}; expected {resource_type}"
+            f"The JWT claim {claim} has resourceType {value.get('resourceType')}; expected {resource_type}", rule="jwt-requester"
         )
     problem = _model_problem(resource_type, orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
     if problem:
-        raise INVALID_RESOURCE(f"The JWT claim {claim} is not a valid FHIR STU3 {resource_type}: {problem}")
+        raise INVALID_RESOURCE(f"The JWT claim {claim} is not a valid FHIR STU3 {resource_type}: {problem}", rule="jwt-requester")
 
 
 @lru_cache(maxsize=1024)
@@ -174,13 +176,13 @@ def _model_problem(resource_type: str, value: bytes) -> str | None:
 
 def _check_times(iat: int, exp: int, now: float) -> None:
     if exp - iat != TOKEN_LIFETIME_SECONDS:
-        raise BAD_REQUEST(f"The JWT claim exp must be exactly iat + {TOKEN_LIFETIME_SECONDS}; it is iat + {exp - iat}")
+        raise BAD_REQUEST(f"The JWT claim exp must be exactly iat + {TOKEN_LIFETIME_SECONDS}; it is iat + {exp - iat}", rule="jwt-lifetime")
     if iat > now + FUTURE_IAT_LEEWAY_SECONDS:
         raise BAD_REQUEST(
-            f"The JWT claim iat is {iat - now:.0f} s in the future; at most {FUTURE_IAT_LEEWAY_SECONDS} s is tolerated"
+            f"The JWT claim iat is {iat - now:.0f} s in the future; at most {FUTURE_IAT_LEEWAY_SECONDS} s is tolerated", rule="jwt-iat-future"
         )
     if exp < now:
-        raise BAD_REQUEST(f"The JWT expired {now - exp:.0f} s ago (exp {exp})")
+        raise BAD_REQUEST(f"The JWT expired {now - exp:.0f} s ago (exp {exp})", rule="jwt-expired")
 
 
 def _identifier_value(resource: Mapping, systems: tuple[str, ...]) -> str | None:

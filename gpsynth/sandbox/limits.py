@@ -27,7 +27,7 @@ HEADERS_TOO_LARGE = SpineError(431, "too-costly", "BAD_REQUEST")
 def check_header_size(scope: Scope) -> None:
     size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
     if size > MAX_HEADER_BYTES:
-        raise HEADERS_TOO_LARGE(f"The request's headers have {size:,} bytes; this server takes at most {MAX_HEADER_BYTES:,}")
+        raise HEADERS_TOO_LARGE(f"The request's headers have {size:,} bytes; this server takes at most {MAX_HEADER_BYTES:,}", rule="request-size")
 
 
 def declared_length(scope: Scope) -> int | None:
@@ -41,7 +41,7 @@ def bounded(receive: Receive, scope: Scope, limit: int) -> Receive:
     """`receive`, refusing (413) a body whose Content-Length or whose bytes so far pass `limit`."""
     declared = declared_length(scope)
     if declared is not None and declared > limit:
-        raise PAYLOAD_TOO_LARGE(f"The request body has {declared:,} bytes; this server takes at most {limit:,}")
+        raise PAYLOAD_TOO_LARGE(f"The request body has {declared:,} bytes; this server takes at most {limit:,}", rule="request-size")
     seen = 0
 
     async def receive_bounded() -> Message:
@@ -49,7 +49,7 @@ def bounded(receive: Receive, scope: Scope, limit: int) -> Receive:
         message = await receive()
         seen += len(message.get("body", b""))
         if seen > limit:
-            raise PAYLOAD_TOO_LARGE(f"The request body passed {limit:,} bytes, the most this server takes")
+            raise PAYLOAD_TOO_LARGE(f"The request body passed {limit:,} bytes, the most this server takes", rule="request-size")
         return message
 
     return receive_bounded

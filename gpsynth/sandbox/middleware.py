@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gpsynth.sandbox import observed
 from gpsynth.sandbox.context import GpcRequest, GpcResponse, Handler
 from gpsynth.sandbox.errors import INTERNAL_SERVER_ERROR, NO_RECORD_FOUND, NOT_IMPLEMENTED, GpcError, operation_outcome
 from gpsynth.sandbox.headers import check_ssp_headers
@@ -83,11 +84,16 @@ class GpcGateway:
                 request.headers.get("content-type"),
             )
             gpc_request = await self.parse(request, fmt)
+            observed.note(request.scope, observed.REQUEST, gpc_request)
             handler = self.handlers.get(gpc_request.interaction.name)
             if handler is None:
                 raise NOT_IMPLEMENTED(f"{gpc_request.interaction.interaction_id} is not implemented by this provider")
-            return _render(await handler(gpc_request), fmt, gpc_request.prefer)
+            result = await handler(gpc_request)
+            if result.offered:
+                observed.note(request.scope, observed.OFFERED, result.offered)
+            return _render(result, fmt, gpc_request.prefer)
         except GpcError as err:
+            observed.note(request.scope, observed.REFUSAL, err)
             return render_error(err, fmt)
         except Exception:
             log.exception("unexpected error in %s %s", request.method, request.url.path)

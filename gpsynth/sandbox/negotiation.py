@@ -59,7 +59,7 @@ def response_format(format_param: str | None, accept: str | None, content_type: 
     if format_param:
         media_type, _ = _media_type(format_param)
         if media_type not in MEDIA_TYPES:
-            raise UNSUPPORTED_MEDIA_TYPE(f"_format {format_param} is not supported; use {_SUPPORTED}")
+            raise UNSUPPORTED_MEDIA_TYPE(f"_format {format_param} is not supported; use {_SUPPORTED}", rule="http-media-type")
         return MEDIA_TYPES[media_type]
     if accept and accept.strip():
         chosen = _from_accept(accept)
@@ -68,7 +68,7 @@ def response_format(format_param: str | None, accept: str | None, content_type: 
     if content_type and content_type.strip():
         media_type, _ = _media_type(content_type)
         if media_type not in MEDIA_TYPES:
-            raise UNSUPPORTED_MEDIA_TYPE(f"Content-Type {content_type} is not supported; use {_SUPPORTED}")
+            raise UNSUPPORTED_MEDIA_TYPE(f"Content-Type {content_type} is not supported; use {_SUPPORTED}", rule="http-media-type")
         return MEDIA_TYPES[media_type]
     return Format.JSON
 
@@ -88,7 +88,7 @@ def _from_accept(accept: str) -> Format | None:
             return MEDIA_TYPES[media_type]
     if any(media_type in _WILDCARDS for _, _, media_type in ranked):
         return None
-    raise UNSUPPORTED_MEDIA_TYPE(f"Accept {accept} names no supported format; use {_SUPPORTED}")
+    raise UNSUPPORTED_MEDIA_TYPE(f"Accept {accept} names no supported format; use {_SUPPORTED}", rule="http-media-type")
 
 
 def parse_body(content_type: str | None, body: bytes) -> dict:
@@ -98,32 +98,32 @@ def parse_body(content_type: str | None, body: bytes) -> dict:
     or XML that is not a FHIR STU3 resource is 422 INVALID_RESOURCE.
     """
     if not content_type or not content_type.strip():
-        raise UNSUPPORTED_MEDIA_TYPE(f"A request body needs a Content-Type header: {_SUPPORTED}")
+        raise UNSUPPORTED_MEDIA_TYPE(f"A request body needs a Content-Type header: {_SUPPORTED}", rule="http-media-type")
     media_type, parameters = _media_type(content_type)
     body_format = MEDIA_TYPES.get(media_type)
     if body_format is None:
-        raise UNSUPPORTED_MEDIA_TYPE(f"Content-Type {content_type} is not supported; use {_SUPPORTED}")
+        raise UNSUPPORTED_MEDIA_TYPE(f"Content-Type {content_type} is not supported; use {_SUPPORTED}", rule="http-media-type")
     if parameters.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
-        raise UNSUPPORTED_MEDIA_TYPE(f"Content-Type {content_type}: only charset=utf-8 is supported")
+        raise UNSUPPORTED_MEDIA_TYPE(f"Content-Type {content_type}: only charset=utf-8 is supported", rule="http-media-type")
     if not body.strip():
-        raise BAD_REQUEST("The request body is empty")
+        raise BAD_REQUEST("The request body is empty", rule="body-syntax")
     if body_format is Format.XML:
         try:
             resource = resource_from_xml(body)
         except MalformedXml as exc:
-            raise BAD_REQUEST(f"The request body is not well-formed XML: {exc}") from None
+            raise BAD_REQUEST(f"The request body is not well-formed XML: {exc}", rule="body-syntax") from None
         except FhirXmlError as exc:
-            raise INVALID_RESOURCE(f"The request body is not a FHIR STU3 resource: {exc}") from None
+            raise INVALID_RESOURCE(f"The request body is not a FHIR STU3 resource: {exc}", rule="body-resource") from None
     else:
         try:
             resource = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
-            raise BAD_REQUEST(f"The request body is not valid JSON: {exc}") from None
+            raise BAD_REQUEST(f"The request body is not valid JSON: {exc}", rule="body-syntax") from None
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-        raise INVALID_RESOURCE("The request body is not a FHIR resource: a JSON object with a resourceType")
+        raise INVALID_RESOURCE("The request body is not a FHIR resource: a JSON object with a resourceType", rule="body-resource")
     if too_deep(resource):
         raise INVALID_RESOURCE(f"The request body nests elements more than {MAX_NESTING} levels deep; "
-                               "no GP Connect resource does")
+                               "no GP Connect resource does", rule="body-resource")
     return resource
 
 

@@ -19,11 +19,11 @@ def one_value(request: GpcRequest, name: str) -> str:
     if len(values) == 1:
         return values[0]
     if len(values) > 1:
-        raise BAD_REQUEST(f"The {name} parameter is sent {len(values)} times; send it once")
+        raise BAD_REQUEST(f"The {name} parameter is sent {len(values)} times; send it once", rule="search-parameter")
     miscased = sorted({key for key, _ in request.query if key.lower() == name.lower()})
     if miscased:
-        raise BAD_REQUEST(f"The parameter is named {name} (case-sensitive), not {miscased[0]}")
-    raise BAD_REQUEST(f"The {name} parameter is required")
+        raise BAD_REQUEST(f"The parameter is named {name} (case-sensitive), not {miscased[0]}", rule="search-parameter")
+    raise BAD_REQUEST(f"The {name} parameter is required", rule="search-parameter")
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def identifier_token(request: GpcRequest, example: str) -> Token:
     raw = one_value(request, "identifier")
     system, bar, value = raw.partition("|")
     if not bar or not system.strip() or not value.strip():
-        raise INVALID_PARAMETER(f"identifier {raw!r} must be system|value, e.g. {example}")
+        raise INVALID_PARAMETER(f"identifier {raw!r} must be system|value, e.g. {example}", rule="search-identifier")
     return Token(system.strip(), value.strip())
 
 
@@ -69,7 +69,7 @@ def date_param(name: str, raw: str, allow_time: bool) -> DateParam:
     prefix, text = raw[:2], raw[2:].replace(" ", "+")
     allowed = "yyyy-mm-dd or yyyy-mm-ddThh:mm:ss+hh:mm" if allow_time else "yyyy-mm-dd (a date, no time)"
     if not prefix.isalpha():
-        raise INVALID_PARAMETER(f"{name}={raw}: the value needs a prefix (ge or le) before the date")
+        raise INVALID_PARAMETER(f"{name}={raw}: the value needs a prefix (ge or le) before the date", rule="search-date")
     parsed = None
     try:
         if DATE.fullmatch(text):
@@ -80,7 +80,7 @@ def date_param(name: str, raw: str, allow_time: bool) -> DateParam:
     except ValueError:
         pass
     if parsed is None:
-        raise INVALID_PARAMETER(f"{name}={raw}: {text!r} is not a valid {allowed}")
+        raise INVALID_PARAMETER(f"{name}={raw}: {text!r} is not a valid {allowed}", rule="search-date")
     if not FIRST_DAY <= parsed.day <= LAST_DAY:
-        raise INVALID_PARAMETER(f"{name}={raw}: dates from {FIRST_DAY} to {LAST_DAY} can be searched")
+        raise INVALID_PARAMETER(f"{name}={raw}: dates from {FIRST_DAY} to {LAST_DAY} can be searched", rule="search-date")
     return parsed

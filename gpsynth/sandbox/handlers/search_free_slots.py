@@ -41,7 +41,7 @@ def _bound(request: GpcRequest, name: str, prefix: str) -> DateParam:
     value = date_param(name, one_value(request, name), allow_time=True)
     if value.prefix != prefix:
         raise INVALID_PARAMETER(f"{name}={value.prefix}{value.text}: {name} takes the prefix {prefix} "
-                                f"(e.g. {name}={prefix}2026-11-25), not {value.prefix}")
+                                f"(e.g. {name}={prefix}2026-11-25), not {value.prefix}", rule="search-date")
     return value
 
 
@@ -50,22 +50,22 @@ def slot_search(request: GpcRequest) -> SlotSearch:
     for name in ("start", "end", "status"):
         if not request.query_values(name):
             raise BAD_REQUEST(f"The {name} parameter is required: Slot?start=ge<date>&end=le<date>&status=free"
-                              f"&_include={SLOT_SCHEDULE}")
+                              f"&_include={SLOT_SCHEDULE}", rule="search-parameter")
     includes = request.query_values("_include")
     if SLOT_SCHEDULE not in includes:
-        raise BAD_REQUEST(f"_include={SLOT_SCHEDULE} is required: a slot search returns the slots' schedules")
+        raise BAD_REQUEST(f"_include={SLOT_SCHEDULE} is required: a slot search returns the slots' schedules", rule="slot-include")
     status = one_value(request, "status")
     if status != "free":
-        raise INVALID_PARAMETER(f"status={status}: only status=free can be searched")
+        raise INVALID_PARAMETER(f"status={status}: only status=free can be searched", rule="slot-status")
     start, end = _bound(request, "start", "ge"), _bound(request, "end", "le")
     first = int(start.instant.timestamp()) if start.has_time else day_start(start.day)
     last = int(end.instant.timestamp()) if end.has_time else day_end(end.day)
     days = (end.day - start.day).days
     if last < first or days < 0:
-        raise INVALID_PARAMETER(f"end={end.prefix}{end.text} is before start={start.prefix}{start.text}")
+        raise INVALID_PARAMETER(f"end={end.prefix}{end.text} is before start={start.prefix}{start.text}", rule="slot-range")
     if days > MAX_DAYS:
         raise INVALID_PARAMETER(f"start {start.text} to end {end.text} spans {days} days; one search covers at most "
-                                f"{MAX_DAYS} days, so search a longer range in several requests")
+                                f"{MAX_DAYS} days, so search a longer range in several requests", rule="slot-range")
     org_types, ods_codes = set(), set()
     for token in request.query_values("searchFilter"):
         system, _, code = token.partition("|")
@@ -96,5 +96,5 @@ async def search_free_slots(request: GpcRequest, provider: Provider) -> GpcRespo
         resources += [location.resource for location in locations]
     organization_ids = dict.fromkeys(location.organization_id for location in locations)
     resources += [directory.organizations[i].resource for i in organization_ids if i in directory.organizations]
-    return GpcResponse(searchset(resources, request.response_format, request.now,
-                                   request.service_root, "Slot"))
+    return GpcResponse(searchset(resources, request.response_format, request.now, request.service_root, "Slot"),
+                       offered=tuple(slot.id for slot in slots))
