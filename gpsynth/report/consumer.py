@@ -103,8 +103,9 @@ def interaction_rows(entries: list[dict]) -> list[InteractionRow]:
         grouped[entry["interaction"] or entry.get("interaction_id") or "(none named)"].append(entry)
     rows = []
     for name, group in sorted(grouped.items()):
-        statuses = [e["status"] for e in group]
-        latencies = [e["latency_ms"] for e in group if e["status"] is not None]
+        # What the consumer received: a status, or nothing (a hang, a dropped connection).
+        statuses = [e["status"] if e.get("delivered", True) else None for e in group]
+        latencies = [e["latency_ms"] for e, s in zip(group, statuses) if s is not None]
         rows.append(InteractionRow(
             name, len(group), sum(1 for s in statuses if s is not None and s < 400),
             sum(1 for s in statuses if s is not None and 400 <= s < 500),

@@ -128,7 +128,7 @@ class Harness:
             advisories = self.journal.advisories(headers, request, observed.seen(scope, observed.OFFERED) or ())
             self.journal.record(entry(
                 wall=wall, practice=practice, interaction=interaction, headers=headers, method=scope["method"],
-                path=scope["path"], status=status if delivered else None, delivered=delivered,
+                path=scope["path"], status=status, delivered=delivered,
                 latency=time.monotonic() - started, refusal=observed.seen(scope, observed.REFUSAL),
                 advisories=advisories, chaos=fault.journal() if fault else None))
 
