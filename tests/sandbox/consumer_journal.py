@@ -13,12 +13,12 @@ def trace_id() -> str:
     return str(uuid.uuid4())
 
 
-def journal_line(journal: Path, trace: str, timeout: float = 10) -> dict:
-    """The journal line of the request with Ssp-TraceID `trace` (the last one, if there are several)."""
+def journal_line(journal: Path, trace: str, timeout: float = 10, count: int = 1) -> dict:
+    """The journal line of the request with Ssp-TraceID `trace`: the last, once there are `count` such lines."""
     deadline = time.monotonic() + timeout
     while True:
         found = [line for line in journal_lines(journal) if line.get("trace_id") == trace]
-        if found:
+        if len(found) >= count:
             return found[-1]
         if time.monotonic() > deadline:
             raise AssertionError(f"no journal line for trace {trace} in {journal}")

@@ -196,7 +196,7 @@ def test_reused_trace_id(gpc, journal):
     first, trace = send(gpc, "get_capability_statement", "/metadata")
     assert journal_line(journal, trace)["advisories"] == []
     send(gpc, "get_capability_statement", "/metadata", trace=trace)
-    journal_line(journal, trace)
+    journal_line(journal, trace, count=2)
     lines = [line for line in journal_lines(journal) if line["trace_id"] == trace]
     assert [[a["rule"] for a in line["advisories"]] for line in lines] == [[], ["trace-id-reused"]]
 

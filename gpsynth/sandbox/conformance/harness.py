@@ -46,6 +46,11 @@ def drop_connection(receive: Receive) -> bool:
     return True
 
 
+def no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 class Harness:
     def __init__(self, app: ASGIApp, journal: ConsumerJournal, chaos: Chaos, live: LivePage, admin: bool,
                  admin_token: str | None, clock: Callable[[], float] = time.time):
@@ -59,7 +64,7 @@ class Harness:
         elif path in ("/", LIVE_PATH):
             await (await self.live.response(Request(scope), self.journal.latest))(scope, receive, send)
         elif path == CHAOS_PATH:
-            await (await self.chaos_endpoint(Request(scope, receive)))(scope, receive, send)
+            await no_store(await self.chaos_endpoint(Request(scope, receive)))(scope, receive, send)
         elif path.startswith("/_gpsynth/") or (self.admin and AdminApi.handles(scope)):
             await self.app(scope, receive, send)
         else:
@@ -118,9 +123,10 @@ class Harness:
                 await asyncio.sleep(fault.seconds)
                 delivered = not drop_connection(receive)
                 if delivered:
-                    await render_error(FAULT_ERRORS[500](self._said(fault)), Format.JSON)(scope, receive, send_noting)
+                    await no_store(render_error(FAULT_ERRORS[500](self._said(fault)), Format.JSON))(scope, receive,
+                                                                                                  send_noting)
             else:
-                await self.fault_response(fault)(scope, receive, send_noting)
+                await no_store(self.fault_response(fault))(scope, receive, send_noting)
         finally:
             request = observed.seen(scope, observed.REQUEST)
             practice = request.practice_ods_code if request else (root["ods"] if root else None)
