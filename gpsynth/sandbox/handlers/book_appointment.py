@@ -12,6 +12,7 @@ sends the type only when the consumer searched with it); an ODS restriction alwa
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -258,13 +259,12 @@ async def book_appointment(request: GpcRequest, provider: Provider) -> GpcRespon
     last_updated = london_instant(request.now)
     book = provider.book
 
-    async def prepare() -> tuple[Rows, Rows, str]:
-        patients = await book.rows("Patient", [wanted.patient_id], READ_COLUMNS["Patient"])
-        slots = await book.rows("Slot", [i for i in wanted.slot_ids if i not in provider.slots.by_id])
-        return patients, slots, await provider.new_id("Appointment", f"{practice.ods_code}-A")
+    async def prepare() -> tuple[Rows, Rows]:
+        return await asyncio.gather(book.rows("Patient", [wanted.patient_id], READ_COLUMNS["Patient"]),
+                                    book.rows("Slot", [i for i in wanted.slot_ids if i not in provider.slots.by_id]))
 
-    def decide(prepared: tuple[Rows, Rows, str]) -> tuple[list[LiveRow], LiveRow]:
-        patients, stored_slots, appointment_id = prepared
+    def decide(prepared: tuple[Rows, Rows]) -> tuple[list[LiveRow], LiveRow]:
+        patients, stored_slots = prepared
         patient = patients.get(wanted.patient_id)
         if patient is None or patient.columns.get("organization_id") != practice.organization_id:
             raise INVALID_RESOURCE(f"Patient/{wanted.patient_id} is not a patient of {practice.ods_code}; "
@@ -280,6 +280,7 @@ async def book_appointment(request: GpcRequest, provider: Provider) -> GpcRespon
         if taken:
             raise DUPLICATE_REJECTED(f"Slot/{', Slot/'.join(taken)} is no longer free; search for free slots again")
         busy = [slot.row.changed({**slot.resource, "status": "busy"}, last_updated, status="busy") for slot in slots]
+        appointment_id = provider.new_id("Appointment", f"{practice.ods_code}-A")
         resource = appointment_resource(appointment_id, sent, wanted, slots, schedule)
         columns = {**derive_columns("Appointment", resource), "schedule_id": schedule.id,
                    "organization_id": practice.organization_id}
