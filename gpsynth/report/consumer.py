@@ -182,7 +182,7 @@ def timeline(entries: list[dict]) -> str:
             y -= h
             if bucket[kind]:
                 body.append(charts.rect(left + i * bar, y, bar - 1, h, colours[kind],
-                                        f"{first + i * width - first:.0f} s in: {bucket[kind]} {kind}"))
+                                        f"{i * width:.0f} s in: {bucket[kind]} {kind}"))
     span = last - first
     body.append(charts.text(left, top + height + 16, "0 s"))
     body.append(charts.text(left + TIMELINE_BUCKETS * bar, top + height + 16, f"{span:.0f} s", "end"))
