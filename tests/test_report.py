@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import struct
-import zlib
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -12,7 +10,7 @@ import lxml.html
 import pytest
 import yaml
 from click.testing import CliRunner
-from chromium import requires_chromium
+from chromium import png_pixels, requires_chromium
 from generated import PRACTITIONER_ROLE, Generated, extension, generate
 
 from gpsynth.cli import main
@@ -203,20 +201,6 @@ def test_report_errors_name_the_problem(tmp_path):
     wrong = runner.invoke(main, ["report", str(tmp_path / "text.duckdb"), "--out", str(tmp_path / "r.html")])
     assert wrong.exit_code == 2 and "not a gpsynth store" in wrong.output
     assert not (tmp_path / "r.html").exists()
-
-
-def png_pixels(png: Path) -> tuple[int, int, bytes]:
-    """Width, height and the raw (filtered) scanline bytes of a PNG."""
-    data = png.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", data[16:24])
-    chunks, at = [], 8
-    while at < len(data):
-        length, kind = struct.unpack(">I4s", data[at:at + 8])
-        if kind == b"IDAT":
-            chunks.append(data[at + 8:at + 8 + length])
-        at += 12 + length
-    return width, height, zlib.decompress(b"".join(chunks))
 
 
 @requires_chromium

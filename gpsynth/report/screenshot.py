@@ -1,6 +1,7 @@
 """A PNG of a report page, rendered by headless Chromium (Debian's `chromium` package) with no network.
 
     python -m gpsynth.report.screenshot report.html report.png [--width 1200 --height 2600]
+    python -m gpsynth.report.screenshot http://127.0.0.1:8080/ live.png --width 1300 --height 800
 """
 
 from __future__ import annotations
@@ -24,18 +25,24 @@ def find_chromium() -> str | None:
 
 
 def screenshot(page: Path | str, png: Path | str, width: int = 1200, height: int = 2600, timeout: float = 60) -> Path:
-    """Render the HTML file `page` at width × height pixels and write it to `png`."""
-    page, png = Path(page).resolve(), Path(png).resolve()
+    """Render `page` (an HTML file, or an http(s) URL such as a sandbox's live page) at width × height pixels and
+    write it to `png`."""
+    png = Path(png).resolve()
     browser = find_chromium()
     if browser is None:
         raise GpsynthError(f"no Chromium found (looked for {', '.join(BROWSERS)}); on Debian: apt-get install chromium")
-    if not page.is_file():
-        raise GpsynthError(f"{page}: no such report page")
+    if str(page).startswith(("http://", "https://")):
+        target = str(page)
+    else:
+        page = Path(page).resolve()
+        if not page.is_file():
+            raise GpsynthError(f"{page}: no such report page")
+        target = page.as_uri()
     png.parent.mkdir(parents=True, exist_ok=True)
     png.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="gpsynth-chromium-") as profile:
         command = [browser, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}",
-                   f"--window-size={width},{height}", page.as_uri()]
+                   f"--window-size={width},{height}", target]
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     if done.returncode != 0 or not png.is_file():
         raise GpsynthError(f"{browser} could not render {page} (exit {done.returncode}): {done.stderr.strip()[-500:]}")
@@ -44,7 +51,7 @@ def screenshot(page: Path | str, png: Path | str, width: int = 1200, height: int
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gpsynth.report.screenshot", description=__doc__.splitlines()[0])
-    parser.add_argument("page", type=Path, help="the report's HTML file")
+    parser.add_argument("page", help="the report's HTML file, or a URL")
     parser.add_argument("png", type=Path, help="the PNG to write")
     parser.add_argument("--width", type=int, default=1200)
     parser.add_argument("--height", type=int, default=2600)
