@@ -9,8 +9,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 import yaml
-from click.testing import CliRunner
 from chromium import png_pixels, requires_chromium
+from click.testing import CliRunner
 from generated import PRACTITIONER_ROLE, Generated, extension, generate
 
 from gpsynth.cli import main

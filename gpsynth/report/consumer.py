@@ -84,7 +84,7 @@ def read_journal(path: Path) -> list[dict]:
         missing = [key for key in REQUIRED if not isinstance(found, dict) or key not in found]
         if missing:
             raise GpsynthError(f"{path}: line {number}: no {missing[0]!r}; not a gpsynth serve --journal line")
-        found["_at"] = datetime.fromisoformat(found["time"].replace("Z", "+00:00")).timestamp()
+        found["_at"] = datetime.fromisoformat(found["time"]).timestamp()
         entries.append(found)
     return sorted(entries, key=lambda entry: entry["_at"])
 

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -63,7 +63,7 @@ class SandboxOptions:
     max_body: int = GPC_MAX_BODY  # bytes a GP Connect request body may have
     admin_token: str | None = None  # when set, administration requests need `Authorization: Bearer <token>`
     journal: Path | None = None     # the consumer conformance journal, one JSON line per GP Connect request
-    chaos: ChaosRules = ChaosRules()  # faults to inject from the start (more can be set at /_gpsynth/chaos)
+    chaos: ChaosRules = field(default_factory=ChaosRules)  # faults to inject from the start (more can be set at /_gpsynth/chaos)
 
 
 class Dispatcher:

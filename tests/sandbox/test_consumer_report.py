@@ -135,7 +135,7 @@ def test_chaos_faults_beside_the_consumers_reactions(session, page):
     reactions = {(row[1], row[3]): row[4] for row in rows}
     assert reactions[(PATIENT_CONSUMER, "error 503")].startswith("retried after 1.")
     assert reactions[(PATIENT_CONSUMER, "error 503")].endswith("(Retry-After 1 s honoured)")
-    assert [r[4] for r in rows if r[1] == HASTY_CONSUMER][0].endswith("sooner than Retry-After 1 s")
+    assert next(r[4] for r in rows if r[1] == HASTY_CONSUMER).endswith("sooner than Retry-After 1 s")
     assert reactions[(QUITTING_CONSUMER, "error 503")] == "gave up: no retry within 120 s"
     assert reactions[(PATIENT_CONSUMER, "drop-after-commit")].startswith("reconciled: retrieve_appointments")
     assert page.xpath('//dd[@data-figure="faults"]')[0].text == "5"

@@ -14,7 +14,14 @@ from consumer_journal import journal_line, trace_id
 from gpc_requests import default_claims
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sandbox_process import GpcClient, SandboxServer, booking, days_ahead, entries, outcome_code
+from sandbox_process import (
+    GpcClient,
+    SandboxServer,
+    booking,
+    days_ahead,
+    entries,
+    outcome_code,
+)
 
 from gpsynth.cli import main
 from gpsynth.sandbox.conformance.chaos import ChaosError, ChaosRules, parse_chaos
@@ -216,16 +223,16 @@ def test_chaos_at_run_time_needs_admin(provider_testing_store, tmp_path, http):
 
 
 BAD_RULES = [
-    ("rules: [{fault: explode}]", "rules[0].fault: 'explode' is not a fault; allowed: error, latency, hang, slot-taken, "
-                                  "drop-after-commit"),
-    ("rules: [{fault: error}]", "rules[0].status: required for a error fault"),
+    ("rules: [{fault: explode}]",
+     "rules[0].fault: 'explode' is not a fault; allowed: error, latency, hang, slot-taken, drop-after-commit"),
+    ("rules: [{fault: error}]", "rules[0].status: required for the error fault"),
     ("rules: [{fault: error, status: 503, share: 2}]", "rules[0].share: 2 is not allowed; a number from 0 to 1"),
     ("rules: [{fault: slot-taken, interaction: search_free_slots}]",
-     "rules[0].interaction: a slot-taken fault applies to book_appointment only, not search_free_slots"),
+     "rules[0].interaction: the slot-taken fault applies to book_appointment only, not search_free_slots"),
     ("rules: [{fault: latency, latency: {distribution: uniform, min_ms: 9, max_ms: 1}}]",
      "rules[0].latency.max_ms: 1 is below min_ms 9"),
-    ("rules: [{fault: hang, after_seconds: 1, interaction: book}]", "rules[0].interaction: 'book' is not a GP Connect "
-                                                                    "interaction"),
+    ("rules: [{fault: hang, after_seconds: 1, interaction: book}]",
+     "rules[0].interaction: 'book' is not a GP Connect interaction"),
     ("seed: x\nrules: []", "seed: 'x' is not an integer"),
     ("rules: [{fault: error, status: 500, colour: red}]", "rules[0].colour: unknown key"),
     ("rules: [", "not valid YAML at line"),

@@ -193,7 +193,7 @@ def test_a_line_holds_no_token(gpc, journal):
 
 
 def test_reused_trace_id(gpc, journal):
-    first, trace = send(gpc, "get_capability_statement", "/metadata")
+    _, trace = send(gpc, "get_capability_statement", "/metadata")
     assert journal_line(journal, trace)["advisories"] == []
     send(gpc, "get_capability_statement", "/metadata", trace=trace)
     journal_line(journal, trace, count=2)

@@ -203,7 +203,7 @@ def _rule(rule: object, where: str, source: str) -> ChaosRule:
     known = {**{name: name for name in BY_NAME}, **{i.interaction_id: i.name for i in BY_ID.values()}}
     interactions = _names(rule["interaction"], f"{where}.interaction", source, known) if "interaction" in rule else frozenset()
     if fault in ONLY and not interactions <= set(ONLY[fault]):
-        raise ChaosError(source, f"{where}.interaction", f"a {fault} fault applies to {', '.join(ONLY[fault])} only, "
+        raise ChaosError(source, f"{where}.interaction", f"the {fault} fault applies to {', '.join(ONLY[fault])} only, "
                                                           f"not {', '.join(sorted(interactions - set(ONLY[fault])))}")
     practices = _names(rule["practice"], f"{where}.practice", source, None) if "practice" in rule else frozenset()
     share = _number(rule, "share", where, source, 0, 1) if "share" in rule else 1.0
@@ -211,10 +211,10 @@ def _rule(rule: object, where: str, source: str) -> ChaosRule:
     allowed = {"error": ("status", "retry_after"), "latency": ("latency",), "hang": ("after_seconds",)}.get(fault, ())
     for key in needs:
         if key not in rule:
-            raise ChaosError(source, f"{where}.{key}", f"required for a {fault} fault")
+            raise ChaosError(source, f"{where}.{key}", f"required for the {fault} fault")
     for key in ("status", "retry_after", "latency", "after_seconds"):
         if key in rule and key not in allowed:
-            raise ChaosError(source, f"{where}.{key}", f"does not apply to a {fault} fault")
+            raise ChaosError(source, f"{where}.{key}", f"does not apply to the {fault} fault")
     status = rule.get("status")
     if fault == "error" and status not in ERROR_STATUSES:
         raise ChaosError(source, f"{where}.status", f"{status!r} is not allowed; allowed: "

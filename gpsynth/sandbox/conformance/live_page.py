@@ -145,12 +145,12 @@ class LivePage:
             days = DAYS
         first = london_today(self.clock())
         rows = await self.view.book(ods, first, days) if ods else []
-        values = dict(
-            practices=practices, ods=ods, name=known.get(ods), rows=rows, counts=counts(rows), days=days,
-            day_labels=[(first + timedelta(days=n)).strftime("%a %d %b") for n in range(days)],
-            requests=list(reversed(list(latest))), slot_strip=slot_strip, version=__version__,
-            refresh_ms=REFRESH_SECONDS * 1000, live_path=LIVE_PATH,
-            updated=datetime.fromtimestamp(self.clock(), LONDON).strftime("%H:%M:%S"))
+        values = {
+            "practices": practices, "ods": ods, "name": known.get(ods), "rows": rows, "counts": counts(rows),
+            "days": days, "day_labels": [(first + timedelta(days=n)).strftime("%a %d %b") for n in range(days)],
+            "requests": list(reversed(list(latest))), "slot_strip": slot_strip, "version": __version__,
+            "refresh_ms": REFRESH_SECONDS * 1000, "live_path": LIVE_PATH,
+            "updated": datetime.fromtimestamp(self.clock(), LONDON).strftime("%H:%M:%S")}
         part = request.url.path == LIVE_PATH and request.query_params.get("part") == "1"
         html = render("live_part.html.j2" if part else "live.html.j2", **values)
         status = 404 if asked is not None and ods is None else 200
