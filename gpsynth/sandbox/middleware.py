@@ -24,13 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gpsynth.sandbox import observed
 from gpsynth.sandbox.context import GpcRequest, GpcResponse, Handler
-from gpsynth.sandbox.errors import (
-    INTERNAL_SERVER_ERROR,
-    NO_RECORD_FOUND,
-    NOT_IMPLEMENTED,
-    GpcError,
-    operation_outcome,
-)
+from gpsynth.sandbox.errors import INTERNAL_SERVER_ERROR, NO_RECORD_FOUND, NOT_IMPLEMENTED, GpcError, operation_outcome
 from gpsynth.sandbox.headers import check_ssp_headers
 from gpsynth.sandbox.interactions import BY_NAME, resolve
 from gpsynth.sandbox.jwt import check_authorization
