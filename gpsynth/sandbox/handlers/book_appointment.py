@@ -22,7 +22,7 @@ import orjson
 from ...fhir import constants as c
 from ...fhir.common import delivery_channel_extension, practitioner_role_extension
 from ...store.columns import contained, derive_columns, extension, identifier_value, reference_id
-from ...store.live_rows import READ_COLUMNS, LiveRow, new_row
+from ...store.live_rows import LiveRow, new_row
 from ..appointment_checks import check_appointment
 from ..bundles import body, weak_etag
 from ..context import GpcRequest, GpcResponse
@@ -259,17 +259,17 @@ async def book_appointment(request: GpcRequest, provider: Provider) -> GpcRespon
     last_updated = london_instant(request.now)
     book = provider.book
 
-    async def prepare() -> tuple[Rows, Rows]:
-        return await asyncio.gather(book.rows("Patient", [wanted.patient_id], READ_COLUMNS["Patient"]),
-                                    book.rows("Slot", [i for i in wanted.slot_ids if i not in provider.slots.by_id]))
+    async def prepare() -> Rows:
+        _, slots = await asyncio.gather(
+            provider.registrations.load(practice),
+            book.rows("Slot", [i for i in wanted.slot_ids if i not in provider.slots.by_id]))
+        return slots
 
-    def decide(prepared: tuple[Rows, Rows]) -> tuple[list[LiveRow], LiveRow]:
-        patients, stored_slots = prepared
-        patient = patients.get(wanted.patient_id)
-        if patient is None or patient.columns.get("organization_id") != practice.organization_id:
+    def decide(stored_slots: Rows) -> tuple[list[LiveRow], LiveRow]:
+        state = provider.registrations.state(practice, wanted.patient_id)
+        if state is None:
             raise INVALID_RESOURCE(f"Patient/{wanted.patient_id} is not a patient of {practice.ods_code}; "
                                    "find the patient by NHS number, or register them first")
-        state = patient.columns.get("state")
         if state in ("deceased", "inactive"):
             raise INVALID_RESOURCE(f"Patient/{wanted.patient_id} is {state}; appointments can be booked "
                                    "for registered, living patients only")
