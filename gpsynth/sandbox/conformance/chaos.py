@@ -29,6 +29,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from hashlib import blake2b
 from pathlib import Path
 
 import yaml
@@ -103,6 +104,12 @@ class ChaosRules:
     rules: tuple[ChaosRule, ...] = ()
 
 
+def draw(seed: int, rule: int, n: int) -> float:
+    """A number in [0, 1) fixed by (seed, rule, n): whether the n-th request matching a rule meets its fault."""
+    digest = blake2b(f"{seed}:{rule}:{n}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
 @dataclass
 class Chaos:
     """The rules in force and how many requests each has matched; `decide` is the only place faults are drawn."""
@@ -119,10 +126,10 @@ class Chaos:
                 continue
             n = self.matched[i]
             self.matched[i] += 1
-            rng = random.Random(f"{self.rules.seed}:{i}:{n}")
-            if rng.random() >= rule.share:
+            if draw(self.rules.seed, i, n) >= rule.share:
                 continue
-            seconds = rule.latency.draw(rng) if rule.latency else rule.after_seconds
+            seconds = (rule.latency.draw(random.Random(f"{self.rules.seed}:{i}:{n}")) if rule.latency
+                       else rule.after_seconds)
             return Fault(rule.name, rule.fault, rule.status, rule.retry_after,
                          None if seconds is None else round(seconds, 3))
         return None
