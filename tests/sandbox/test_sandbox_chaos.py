@@ -24,7 +24,7 @@ from sandbox_process import (
 )
 
 from gpsynth.cli import main
-from gpsynth.sandbox.conformance.chaos import ChaosError, ChaosRules, parse_chaos
+from gpsynth.sandbox.conformance.chaos import Chaos, ChaosError, ChaosRules, parse_chaos
 from gpsynth.sandbox.interactions import BY_NAME
 
 STARTING_RULES = {"seed": 5, "rules": [{"name": "elsewhere", "practice": "Z99999", "fault": "error", "status": 500}]}
@@ -237,6 +237,21 @@ BAD_RULES = [
     ("rules: [{fault: error, status: 500, colour: red}]", "rules[0].colour: unknown key"),
     ("rules: [", "not valid YAML at line"),
 ]
+
+
+def test_exponential_latency_is_drawn_from_the_seed():
+    rules = parse_chaos({"seed": 4, "rules": [{"fault": "latency", "latency": {"distribution": "exponential",
+                                                                               "mean_ms": 200}}]}, "x.yaml")
+
+    def draws(seed_rules: ChaosRules) -> list[float]:
+        chaos = Chaos()
+        chaos.set(seed_rules)
+        return [chaos.decide("search_free_slots", "A20047").seconds for _ in range(400)]
+
+    first = draws(rules)
+    assert first == draws(rules) and all(seconds >= 0 for seconds in first)
+    assert 0.15 < sum(first) / len(first) < 0.25                 # mean 200 ms
+    assert draws(ChaosRules(5, rules.rules)) != first
 
 
 @pytest.mark.parametrize("text,message", BAD_RULES)

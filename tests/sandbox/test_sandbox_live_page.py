@@ -22,6 +22,8 @@ from gpsynth.report.screenshot import screenshot
 from gpsynth.sandbox.conformance.live_page import DAYS
 from gpsynth.sandbox.interactions import BY_NAME
 
+TOKEN = "s3cret"
+
 
 def slot_states(store) -> tuple[Counter, dict[str, str]]:
     """Slots of the practice starting in the page's days, by state, read from the store file itself."""
@@ -49,7 +51,8 @@ def before(store_copy):
 
 @pytest.fixture(scope="module")
 def server(store_copy, before, tmp_path_factory):
-    server = SandboxServer(store_copy, tmp_path_factory.mktemp("log") / "serve.log").start()
+    server = SandboxServer(store_copy, tmp_path_factory.mktemp("log") / "serve.log", "--admin", "--admin-token",
+                           TOKEN).start()
     yield server
     server.stop()
 
@@ -117,3 +120,15 @@ def test_the_refreshing_part_and_a_screenshot(server, tmp_path):
     png = screenshot(server.origin + "/", tmp_path / "live.png", width=1300, height=900)
     width, height, pixels = png_pixels(png)
     assert (width, height) == (1300, 900) and len(set(pixels)) > 64
+
+
+def test_chaos_rules_need_the_admin_token(server):
+    with httpx.Client(timeout=30) as http:
+        rules = "rules: [{fault: latency, latency: {distribution: fixed, ms: 1}}]"
+        refused = http.put(server.origin + "/_gpsynth/chaos", content=rules)
+        assert refused.status_code == 401 and "--admin-token" in refused.text
+        assert http.get(server.origin + "/_gpsynth/chaos", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        allowed = http.put(server.origin + "/_gpsynth/chaos", content=rules, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert allowed.status_code == 200 and allowed.json()["rules"][0]["fault"] == "latency"
+        assert http.delete(server.origin + "/_gpsynth/chaos", headers={"Authorization": f"Bearer {TOKEN}"}).json() == {
+            "seed": 0, "rules": []}

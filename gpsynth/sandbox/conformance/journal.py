@@ -23,6 +23,7 @@ from .rules import ADVISORIES, Rule, violation_of
 
 LATEST = 60                   # entries the live page shows
 TRACE_IDS = 200_000           # trace ids remembered for the reuse advisory
+OFFERED_SLOTS = 500_000       # slot ids remembered as offered by a search (the oldest are forgotten first)
 EXPIRY_MARGIN = 30            # seconds: a token closer than this to exp is flagged
 UPDATES = ("amend_appointment", "cancel_appointment")
 
@@ -42,7 +43,7 @@ class ConsumerJournal:
         self.file: IO[bytes] | None = self.path.open("ab") if self.path else None
         self.latest: deque[dict] = deque(maxlen=LATEST)
         self.trace_ids: OrderedDict[str, None] = OrderedDict()
-        self.offered: set[str] = set()
+        self.offered: OrderedDict[str, None] = OrderedDict()
 
     def advisories(self, headers: Mapping[str, str], request: GpcRequest | None, offered: tuple[str, ...]) -> list[dict]:
         found = []
@@ -53,7 +54,9 @@ class ConsumerJournal:
             self.trace_ids[trace_id] = None
             if len(self.trace_ids) > TRACE_IDS:
                 self.trace_ids.popitem(last=False)
-        self.offered.update(offered)
+        self.offered.update(dict.fromkeys(offered))
+        while len(self.offered) > OFFERED_SLOTS:
+            self.offered.popitem(last=False)
         if request is None:
             return found
         name = request.interaction.name
