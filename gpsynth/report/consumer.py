@@ -199,7 +199,7 @@ def consumer_report_html(journal: Path) -> tuple[str, int, int]:
     broke = sum(1 for e in entries if e["violations"])
     html = render(
         TEMPLATE, journal_name=journal.name, entries=len(entries), broke=broke,
-        consumers=sorted({e.get("consumer") or "" for e in entries}),
+        consumers=sorted({e["consumer"] for e in entries if e.get("consumer")}),
         practices=sorted({e["practice"] for e in entries if e.get("practice")}),
         first=entries[0]["time"] if entries else None, last=entries[-1]["time"] if entries else None,
         interactions=interactions, violations=violations, advisories=advisories, faults=fault_rows(entries),

@@ -29,7 +29,7 @@ from .admin import ADMIN_ROOT, AdminApi, outcome
 from .errors import GpcError
 from .limits import ADMIN_MAX_BODY, GPC_MAX_BODY, bounded, check_header_size
 from .handlers import bound_handlers
-from .middleware import GpcGateway, NoStoreMiddleware, render_error
+from .middleware import SINGLE_ROOT, GpcGateway, NoStoreMiddleware, render_error
 from .negotiation import Format
 from .provider import Provider
 from ..store import store_info
@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 
 # The provider ASID the GP Connect provider assurance suite sends in Ssp-To.
 DEFAULT_PROVIDER_ASID = "918999198993"
-SINGLE_ROOT = "/STU3/1/gpconnect"
 # Fast gzip: on a bundle of slots level 1 costs a fifth of level 9 for a few per cent more bytes.
 GZIP_LEVEL = 1
 

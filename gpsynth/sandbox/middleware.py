@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 # `/<ODS code>/STU3/1/gpconnect`: the Foundations + Appointment Management service root of one practice.
 SERVICE_ROOT = re.compile(r"/(?P<ods>[A-Za-z0-9]+)/STU3/1/gpconnect(?=/|$)")
+SINGLE_ROOT = "/STU3/1/gpconnect"      # the service root of a store's only practice
 _BODY_METHODS = ("POST", "PUT")
 
 

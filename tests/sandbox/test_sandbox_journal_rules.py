@@ -240,3 +240,10 @@ def test_a_token_close_to_expiry(gpc, journal):
     assert line["advisories"][0]["explanation"] == ADVISORIES["jwt-expiry-close"].explanation
     response, trace = send(gpc, "get_capability_statement", "/metadata", claims=claims_for(ORG, iat=now - 200, exp=now + 100))
     assert journal_line(journal, trace)["advisories"] == []
+
+
+def test_a_browser_request_outside_gp_connect_is_not_journalled(server, gpc, journal):
+    assert gpc.http.get(server.origin + "/favicon.ico").status_code == 404
+    _, trace = send(gpc, "get_capability_statement", "/metadata")
+    journal_line(journal, trace)
+    assert [line for line in journal_lines(journal) if line["path"] == "/favicon.ico"] == []

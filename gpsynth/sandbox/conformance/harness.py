@@ -23,7 +23,7 @@ from .. import observed
 from ..admin import AdminApi, outcome
 from ..errors import DUPLICATE_REJECTED, INTERNAL_SERVER_ERROR, SpineError
 from ..interactions import BY_ID
-from ..middleware import SERVICE_ROOT, render_error
+from ..middleware import SERVICE_ROOT, SINGLE_ROOT, render_error
 from ..negotiation import Format
 from .chaos import Chaos, ChaosError, Fault, parse_chaos_text
 from .journal import ConsumerJournal, entry
@@ -46,6 +46,13 @@ def drop_connection(receive: Receive) -> bool:
     return True
 
 
+def is_gp_connect(scope: Scope) -> bool:
+    """A request below a service root, or one with SSP headers; not a browser asking for /favicon.ico."""
+    path = scope["path"]
+    return (SERVICE_ROOT.match(path) is not None or path.startswith(SINGLE_ROOT)
+            or any(name.startswith(b"ssp-") for name, _ in scope["headers"]))
+
+
 def no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -65,7 +72,7 @@ class Harness:
             await (await self.live.response(Request(scope), self.journal.latest))(scope, receive, send)
         elif path == CHAOS_PATH:
             await no_store(await self.chaos_endpoint(Request(scope, receive)))(scope, receive, send)
-        elif path.startswith("/_gpsynth/") or (self.admin and AdminApi.handles(scope)):
+        elif path.startswith("/_gpsynth/") or (self.admin and AdminApi.handles(scope)) or not is_gp_connect(scope):
             await self.app(scope, receive, send)
         else:
             await self.observe(scope, receive, send)
