@@ -86,6 +86,8 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 8080, options: Sandb
         echo(f"  … and {len(urls) - len(shown):,} more (--list names them all)")
     if not urls:
         echo(f"  no practice yet: load one at {options.public_url}/_gpsynth/fhir (--admin)")
+    echo(f"live page: {options.public_url}/" + (f"; conformance journal: {options.journal}" if options.journal else "")
+         + (f"; chaos rules: {len(options.chaos.rules)}" if options.chaos.rules else ""))
     if options.admin:
         guard = "with the --admin-token bearer token" if options.admin_token else "no SSP headers or token needed"
         echo(f"administration: plain FHIR at {options.public_url}/_gpsynth/fhir and each base URL ({guard})")

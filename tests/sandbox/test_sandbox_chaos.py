@@ -97,6 +97,8 @@ def appointments(server, http) -> list[dict]:
 
 
 def test_rules_given_at_start_are_in_force_for_their_practice_only(server, http, journal):
+    banner = server.log.read_text().splitlines()
+    assert f"live page: {server.origin}/; conformance journal: {journal}; chaos rules: 1" in banner
     described = http.get(server.origin + "/_gpsynth/chaos").json()
     assert described["seed"] == 5 and [r["name"] for r in described["rules"]] == ["elsewhere"]
     response, trace = metadata(server, http)
