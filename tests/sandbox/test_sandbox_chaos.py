@@ -271,8 +271,10 @@ def test_a_journal_that_cannot_be_written_is_exit_2(tmp_path, provider_testing_s
     assert result.exit_code == 2 and result.output.startswith("error: --journal ") and result.output.count("\n") == 1
 
 
-VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
-                      lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+SCALARS = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20)
+           | st.just([]) | st.just({}))
+VALUES = st.recursive(SCALARS, lambda inner: (st.lists(inner, min_size=1, max_size=4)
+                                              | st.dictionaries(st.text(max_size=12), inner, min_size=1, max_size=5)),
                       max_leaves=20)
 KEYS = st.sampled_from(["name", "interaction", "practice", "share", "fault", "status", "retry_after", "latency",
                         "after_seconds"])
