@@ -4,10 +4,16 @@ Each line: time, practice, interaction, the consumer's ASID and trace id, status
 answered), whether the answer was delivered, latency, the rules the request broke (stable id, one-line
 explanation, spec section, what the sandbox said), advisories for legal but suspect behaviour, and the chaos
 fault injected, if any. Tokens and bodies are never written. The latest entries are also kept for the live page.
+
+Lines are written through a buffer that is flushed FLUSH_SECONDS after the first line that went into it (and at
+shutdown): a reader following the file sees each line within that time, and a busy sandbox makes one write
+for many requests. The journal is a record for the consumer's team, not the store's durability log: a sandbox
+killed with -9 may leave the last FLUSH_SECONDS of lines out.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict, deque
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -23,6 +29,7 @@ from .rules import ADVISORIES, Rule, violation_of
 
 LATEST = 60                   # entries the live page shows
 TRACE_IDS = 200_000           # trace ids remembered for the reuse advisory
+FLUSH_SECONDS = 0.1
 OFFERED_SLOTS = 500_000       # slot ids remembered as offered by a search (the oldest are forgotten first)
 EXPIRY_MARGIN = 30            # seconds: a token closer than this to exp is flagged
 UPDATES = ("amend_appointment", "cancel_appointment")
@@ -40,7 +47,8 @@ class ConsumerJournal:
 
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path) if path else None
-        self.file: IO[bytes] | None = self.path.open("ab") if self.path else None
+        self.file: IO[bytes] | None = self.path.open("ab", buffering=1024 * 1024) if self.path else None
+        self.flush_due = False
         self.latest: deque[dict] = deque(maxlen=LATEST)
         self.trace_ids: OrderedDict[str, None] = OrderedDict()
         self.offered: OrderedDict[str, None] = OrderedDict()
@@ -76,6 +84,13 @@ class ConsumerJournal:
         self.latest.append(entry)
         if self.file is not None:
             self.file.write(orjson.dumps(entry) + b"\n")
+            if not self.flush_due:
+                self.flush_due = True
+                asyncio.get_running_loop().call_later(FLUSH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        self.flush_due = False
+        if self.file is not None and not self.file.closed:
             self.file.flush()
 
     def close(self) -> None:
