@@ -1,7 +1,7 @@
 """The live book and its journal: what the sandbox acknowledged survives kill -9, and a served store stays usable.
 
-Every test runs a real `gpsynth serve` on its own copy of the store and kills it with SIGKILL, so
-nothing is folded or flushed on the way out: only what the journal had on disk can come back.
+Every test runs a real `gpsynth serve` on its own copy of the store; the durability tests kill it with
+SIGKILL, so nothing is folded or flushed on the way out: only what the journal had on disk can come back.
 """
 
 from __future__ import annotations
