@@ -106,11 +106,10 @@ BREAKING = {
     "jwt-claim": ("get_capability_statement", "/metadata", {"claims": {"iss": None}}),
     "jwt-requester": ("get_capability_statement", "/metadata",
                       {"claims": {"requesting_device": {"resourceType": "Patient"}}}),
-    "jwt-lifetime": ("get_capability_statement", "/metadata", {"claims": {"exp": int(time.time()) + 900}}),
-    "jwt-iat-future": ("get_capability_statement", "/metadata",
-                       {"claims": {"iat": int(time.time()) + 900, "exp": int(time.time()) + 1200}}),
-    "jwt-expired": ("get_capability_statement", "/metadata",
-                    {"claims": {"iat": int(time.time()) - 400, "exp": int(time.time()) - 100}}),
+    # Times as seconds from when the request is sent.
+    "jwt-lifetime": ("get_capability_statement", "/metadata", {"claims": {"exp": 900}}),
+    "jwt-iat-future": ("get_capability_statement", "/metadata", {"claims": {"iat": 900, "exp": 1200}}),
+    "jwt-expired": ("get_capability_statement", "/metadata", {"claims": {"iat": -400, "exp": -100}}),
     "jwt-reason": ("get_capability_statement", "/metadata", {"claims": {"reason_for_request": "secondaryuses"}}),
     "jwt-scope": ("get_capability_statement", "/metadata", {"claims": {"requested_scope": READ}}),
     "search-parameter": ("search_free_slots", "/Slot", {"params": slot_query(status=None)}),
@@ -142,6 +141,8 @@ def request_options(interaction: str, options: dict) -> dict:
     scope = claims if isinstance(claims, str) else {"book_appointment": WRITE, "amend_appointment": WRITE}.get(
         interaction, READ if interaction in ("find_patient", "retrieve_appointments") else ORG)
     changes = claims if isinstance(claims, dict) else {}
+    now = int(time.time())
+    changes = {key: now + value if key in ("iat", "exp") else value for key, value in changes.items()}
     built = claims_for(scope, **changes)
     options["claims"] = {key: value for key, value in built.items() if value is not None}
     return options
