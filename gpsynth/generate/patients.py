@@ -155,6 +155,11 @@ def iso_dates(ordinals: np.ndarray) -> list[str]:
     return np.datetime_as_string((ordinals - UNIX_EPOCH).astype("datetime64[D]")).tolist()
 
 
+def death_instant(rng: random.Random, day: date) -> str:
+    """A time of death on the day, to the quarter hour, as an instant that exists in London."""
+    return london_instant(day, time(rng.randrange(24), rng.choice((0, 15, 30, 45))))
+
+
 def ended_registration(rng: random.Random, state: str, born: int, registered: int, today: int):
     """(registration end, deceased instant, registration start) for a patient who died or left.
 
@@ -162,8 +167,7 @@ def ended_registration(rng: random.Random, state: str, born: int, registered: in
     """
     if state == "deceased":
         ended = max(today - 1 - rng.randrange(365), born + 2)
-        at = time(rng.randrange(24), rng.choice((0, 15, 30, 45)))
-        deceased_at = london_instant(date.fromordinal(ended), at)
+        deceased_at = death_instant(rng, date.fromordinal(ended))
     else:
         ended = max(today - 30 - rng.randrange(690), born + 2)
         deceased_at = None

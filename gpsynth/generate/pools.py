@@ -15,7 +15,8 @@ from importlib import resources
 
 import numpy as np
 from faker import Faker
-from faker.providers.person.en_GB import Provider as FakerNames
+from faker.providers.person.en_GB import Provider as BritishNames
+from faker.providers.person.en_NZ import Provider as NewZealandNames
 
 from ..records import Address
 
@@ -127,9 +128,9 @@ def rank_shares(count: int) -> np.ndarray:
 
 def surname_pool() -> tuple[tuple[str, ...], np.ndarray]:
     """The common surnames at their published frequency; the rest of the population shares out evenly
-    over the other real surnames in Faker's en_GB list."""
+    over the other real (British-rooted) surnames in Faker's en_GB and en_NZ lists."""
     head = {row["surname"]: float(row["per_100000"]) for row in reference_rows("surnames.csv")}
-    tail = [name for name in FakerNames.last_names if name not in head]
+    tail = [name for name in dict.fromkeys([*BritishNames.last_names, *NewZealandNames.last_names]) if name not in head]
     tail_each = (100_000 - sum(head.values())) / len(tail)
     names = (*head, *tail)
     return names, cumulative([*head.values(), *[tail_each] * len(tail)])
