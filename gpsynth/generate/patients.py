@@ -89,7 +89,7 @@ def draw_addresses(gen: np.random.Generator, pools: Pools, home_district: int, c
     chosen = np.where(gen.random(count) < HOME_DISTRICT_SHARE, home_district,
                       nearby[gen.integers(0, len(nearby), count)])
     sectors = gen.integers(0, 10, count).tolist()
-    units = gen.integers(0, len(UNIT_LETTERS), (count, 2)).tolist()
+    units = zip(gen.integers(0, len(UNIT_LETTERS), count).tolist(), gen.integers(0, len(UNIT_LETTERS), count).tolist())
     houses = gen.integers(1, 200, count).tolist()
     streets = gen.integers(0, len(pools.streets), count).tolist()
     return [Address((f"{house} {pools.streets[street]}",), districts.towns[d], districts.counties[d],
@@ -109,7 +109,7 @@ def practice_patients(rng: random.Random, pools: Pools, scenario: Scenario, prac
     ages, female = draw_ages_and_sexes(gen, pools, scenario, count)
     ages = np.where(special, np.maximum(ages, ADULT_AGE), ages)  # they need a past to have ended it in
     born = draw_birth_days(gen, ages, today)
-    genders = np.where(female, "female", "male").tolist()
+    genders = [("male", "female")[f] for f in female.tolist()]
     for n, pinned in enumerate(fixed):
         born[n] = date.fromisoformat(pinned.birth_date).toordinal() if pinned.birth_date else born[n]
         genders[n] = pinned.gender or genders[n]
