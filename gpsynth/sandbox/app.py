@@ -32,6 +32,7 @@ from .middleware import GpcGateway, NoStoreMiddleware, render_error
 from .negotiation import Format
 from .provider import Provider
 from ..store import store_info
+from ..store.database import store_file
 from .roll import apply_roll, regenerate, roll_store, seconds_to_midnight
 from .store_access import StoreAccess
 from .control import ControlPort
@@ -94,7 +95,7 @@ class Sandbox:
     def __init__(self, store: Path | str, options: SandboxOptions = SandboxOptions(),
                  clock: Callable[[], float] = time.time):
         self.options, self.clock = options, clock
-        self.path = Path(store)
+        self.path = store_file(store)
         self.lock = ServerLock(self.path)
         try:
             fold_journal(self.path)                  # what a server that died had acknowledged
