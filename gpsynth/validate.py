@@ -33,6 +33,7 @@ from .errors import GpsynthError
 from .fhir import constants as c
 from .identifiers import is_valid_nhs_number
 from .store import DEFAULT_STORE_NAME, open_store, resource_counts, stored_resources
+from .store.database import store_file
 
 RESOURCE_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 # Found in the compact JSON of a resource: faster than walking it, and ids and instants never hold quotes.
@@ -458,8 +459,8 @@ PROGRESS_EVERY = 1000       # resources between progress reports
 def renditions(path: Path) -> dict[str, tuple[Path, Reader]]:
     """What `path` holds to check, by rendition: an output folder's ndjson/ and json/, one of those
     folders itself, or a store (a store file, or a folder holding only a store)."""
-    if path.is_file():
-        return {"store": (path, store_resources)}
+    if path.is_file() or path.suffix == ".duckdb":
+        return {"store": (store_file(path), store_resources)}
     if not path.is_dir():
         raise GpsynthError(f"{path}: no such folder or store; give the --out folder of a `gpsynth generate` run, "
                            "its ndjson/ or json/ folder, or a store")

@@ -23,6 +23,7 @@ from lxml import etree
 from gpsynth.calendar import LONDON
 from gpsynth.cli import main
 from gpsynth.feeders import FeederOptions, write_feeders
+from gpsynth.output import MARKER
 from gpsynth.sandbox.interactions import BY_NAME
 
 STEPS = {"search free slots": "search_free_slots", "book appointment": "book_appointment",
@@ -106,7 +107,7 @@ def test_cli_writes_feeders_and_names_problems(current, tmp_path):
     store = str(current.folder / "gpsynth.duckdb")
     done = runner.invoke(main, ["feeders", store, "--tool", "jmeter", "--max-slots", "5", "--out", str(tmp_path / "j")])
     assert done.exit_code == 0, done.output
-    assert sorted(p.name for p in (tmp_path / "j").iterdir()) == ["consumers.csv", "gpconnect.jmx", "patients.csv", "slots.csv"]
+    assert sorted(p.name for p in (tmp_path / "j").iterdir()) == [MARKER, "consumers.csv", "gpconnect.jmx", "patients.csv", "slots.csv"]
     assert len(rows(tmp_path / "j" / "slots.csv")) == 5
     again = runner.invoke(main, ["feeders", store, "--tool", "k6", "--out", str(tmp_path / "j")])
     assert again.exit_code == 2 and "not empty" in again.output

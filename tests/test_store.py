@@ -409,7 +409,11 @@ def test_a_bad_query_gives_one_clear_line(network, query, message):
 def test_export_refuses_formats_it_cannot_write(network, tmp_path):
     _, store = network
     result = run_cli("export", store, "--format", "duckdb", "--out", tmp_path / "exported")
-    assert (result.exit_code, result.output) == (2, "error: cannot export to 'duckdb'; allowed: json, ndjson, parquet\n")
+    assert (result.exit_code, result.output) == (
+        2, "error: Invalid value for --format: 'duckdb': allowed formats are json, ndjson, parquet (comma-separated)\n")
+    with pytest.raises(GpsynthError, match="cannot export to 'duckdb'; allowed: json, ndjson, parquet"):
+        export_store(store, tmp_path / "exported", OutputOptions(("duckdb",)))
+    assert not (tmp_path / "exported").exists()
 
 
 def test_sql_prints_the_rows_as_a_table(by_hand):
@@ -428,8 +432,15 @@ def test_sql_prints_the_rows_as_a_table(by_hand):
     "ATTACH '{tmp}/other.duckdb' AS other",
     "EXPORT DATABASE '{tmp}/exported'",
     "INSTALL httpfs",
+    "LOAD httpfs",
+    "SELECT * FROM read_json_auto('{tmp}/secret.txt')",
+    "SELECT * FROM read_blob('{tmp}/secret.txt')",
+    "SELECT * FROM glob('{tmp}/*')",
     "SET enable_external_access = true",
     "SET lock_configuration = false",
+    "SET threads = 1",
+    "RESET lock_configuration",
+    "PRAGMA enable_external_access",
 ])
 def test_sql_cannot_read_or_write_other_files_nor_unlock_itself(by_hand, tmp_path, query):
     (tmp_path / "secret.txt").write_text("a secret\n")
