@@ -28,6 +28,11 @@ def days_between(first: date, last: date):
         yield first + timedelta(days=n)
 
 
+def instant_at(when: float) -> str:
+    """UNIX seconds -> `2026-11-25T17:03:09+00:00`, the London wall-clock time with its offset."""
+    return datetime.fromtimestamp(int(when), LONDON).isoformat()
+
+
 @lru_cache(maxsize=65536)
 def london_offset(day: date, at: time) -> str | None:
     """The UTC offset ('+00:00' or '+01:00') of a London wall-clock time, None if it does not exist.

@@ -272,7 +272,7 @@ def serve_command(store, host, port, provider_asid, admin, roll, access_log, adm
 
 @main.command(name="refresh", epilog="""\b
 Examples:
-  gpsynth refresh gpc/gpsynth.duckdb         e.g. daily from cron, while no server has the store open
+  gpsynth refresh gpc/gpsynth.duckdb         e.g. daily from cron (a running `gpsynth serve` of it rolls it itself)
 """)
 @store_argument
 @as_of_option("The day to roll to.")
@@ -282,7 +282,16 @@ def refresh_command(store, as_of):
     STORE is a store file, or the folder holding it."""
     from .sandbox.roll import roll_store
     from .store import open_store, transaction
+    from .store.database import store_file
+    from .store.served import ask_server, server_info
 
+    store = store_file(store)
+    running = server_info(store)
+    if running is not None:         # the server rolls its own store, keeping what it serves in step
+        connection, summary = ask_server(running, f"refresh {as_of.isoformat()}")
+        connection.close()
+        console.print(summary)
+        return
     with progress("rolling the horizon forward"):
         con = open_store(store, read_only=False)
         try:

@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..store.journal import JournalWriter
-from ..store.live_rows import LiveRow, encode_rows, fold_rows, stored_row
+from ..store.live_rows import LIVE_COLUMNS, READ_COLUMNS, LiveRow, encode_rows, fold_rows
 from .errors import INTERNAL_SERVER_ERROR
+from .lookups import Lookups
 from .store_access import StoreAccess
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class Rows:
 class LiveBook:
     def __init__(self, store: StoreAccess, journal: Path, max_rows: int = MAX_ROWS, idle_seconds: float = IDLE_SECONDS):
         self.store, self.max_rows, self.idle_seconds = store, max_rows, idle_seconds
+        self.lookups = Lookups(store)
         self.entries: dict[tuple[str, str], Entry] = {}
         self.by_patient: dict[str, set[str]] = {}      # appointment ids in the book, by patient id
         self.by_nhs_number: dict[str, set[str]] = {}   # patient ids in the book, by NHS number
@@ -81,18 +83,26 @@ class LiveBook:
     # -- reading -------------------------------------------------------------------------------------
 
     async def row(self, resource_type: str, row_id: str) -> LiveRow | None:
-        """The row as it is now, once its change is on disk; None when there is no such row."""
+        """The row as it is now, for reading (with the `READ_COLUMNS` of its type at least), once its change is on
+        disk; None when there is no such row."""
         entry = self.entries.get((resource_type, row_id))
         if entry is None:
-            return await self.store.read(lambda con: stored_row(con, resource_type, row_id))
+            columns = READ_COLUMNS.get(resource_type, LIVE_COLUMNS.get(resource_type, ()))
+            found = await self.lookups.rows(resource_type, "id", row_id, columns)
+            return found[0] if found else None
         await entry.on_disk
         return entry.row
 
-    async def rows(self, resource_type: str, ids: Iterable[str]) -> Rows:
-        """The rows a change starts from (see `change`)."""
+    async def rows(self, resource_type: str, ids: Iterable[str], columns: tuple[str, ...] | None = None) -> Rows:
+        """The rows a change starts from (see `change`), with the typed `columns` (default: `LIVE_COLUMNS`)."""
         missing = [i for i in dict.fromkeys(ids) if (resource_type, i) not in self.entries]
-        stored = await self.store.read(lambda con: {i: stored_row(con, resource_type, i) for i in missing}) if missing else {}
-        return Rows(self, resource_type, stored)
+        found = await asyncio.gather(*(self.lookups.rows(resource_type, "id", i, columns) for i in missing))
+        return Rows(self, resource_type, {i: rows[0] if rows else None for i, rows in zip(missing, found)})
+
+    def stored(self, resource_type: str, column: str, value: str,
+               columns: tuple[str, ...] | None = None) -> Awaitable[list[LiveRow]]:
+        """The store's rows (not the book's) whose `column` equals `value`; see `current` and `merged`."""
+        return self.lookups.rows(resource_type, column, value, columns)
 
     async def merged(self, resource_type: str, stored: Iterable[LiveRow], ids: Iterable[str]) -> list[LiveRow]:
         """`current`, once the changes of the book's rows in it are on disk."""

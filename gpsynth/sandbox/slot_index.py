@@ -107,14 +107,11 @@ class SlotIndex:
                 yield slot
 
     def remove(self, slot_ids: Iterable[str]) -> None:
-        gone: dict[str, set[str]] = {}
         for slot_id in slot_ids:
             slot = self.by_id.pop(slot_id, None)
             if slot is not None:
-                gone.setdefault(slot.organization_id, set()).add(slot_id)
-        for organization_id, ids in gone.items():
-            slots = self.by_practice[organization_id]
-            slots[:] = [s for s in slots if s.id not in ids]
+                slots = self.by_practice[slot.organization_id]
+                del slots[bisect_left(slots, (slot.start, slot.id), key=_ORDER)]
 
     def add(self, slots: Iterable[FreeSlot]) -> None:
         slots = list(slots)

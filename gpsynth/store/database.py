@@ -67,7 +67,7 @@ def open_store(path: Path | str, read_only: bool = True, *, own: bool = False) -
     with open(path, "rb") as handle:
         if handle.read(12)[8:] != DUCKDB_MAGIC:
             raise GpsynthError(f"{path}: not a gpsynth store (not a DuckDB database file)")
-    lease = reading_lease(path) if read_only and not own else None
+    lease = None if own else reading_lease(path, read_only)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:

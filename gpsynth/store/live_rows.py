@@ -1,23 +1,26 @@
 """Rows a running sandbox changes: read from the store, carried in the journal, folded back into the store.
 
-A `LiveRow` is one version of one store row, every column with it, instants and dates as ISO 8601
-text, so it can be journalled as JSON and folded back as it was. Folding replaces each row by id (so
-folding the same rows twice changes nothing) and gives rows new to the store the next `seq` of their
-shard, in the order they were made.
+A `LiveRow` is one version of one store row: its place (shard, seq), version, JSON and the typed
+columns the sandbox works with, instants and dates as ISO 8601 text, so it can be journalled as JSON.
+A row new to the store carries every typed column; a row read from the store carries the few its
+type's interactions need (`LIVE_COLUMNS`: each column read costs a point lookup about as much as the
+JSON does). Folding writes a new row whole, after deleting any row of its id (so folding the same
+rows twice changes nothing), with the next `seq` of its shard; a stored row is updated in the
+columns it carries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
 from typing import Any
 
 import duckdb
 import orjson
 
+from ..calendar import instant_at
 from .resources import resource_table, stamped
-from .schema import COMMON
+from .schema import Table
 from .upsert import arrow_rows
 
 
@@ -60,55 +63,106 @@ def decode_rows(record: bytes) -> list[LiveRow]:
             for kind, row_id, shard, seq, version_id, last_updated, text, columns in orjson.loads(record)]
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, (datetime, date)) else value
+STAMPS = ("version_id", "last_updated", "resource")
+# The typed columns read with a stored row, per resource type: what the interactions check and change.
+LIVE_COLUMNS = {
+    "Appointment": ("status", "start", "patient_id", "organization_id"),
+    "Patient": ("nhs_number", "family", "given", "birth_date", "organization_id", "state"),
+    "Slot": ("schedule_id", "start", "end", "status", "delivery_channel", "bookable", "restrict_org_types",
+             "restrict_ods_codes"),
+    "Location": ("organization_id",), "Practitioner": ("organization_id",), "Schedule": ("organization_id",),
+}
 
 
-def stored_row(con: duckdb.DuckDBPyConnection, resource_type: str, row_id: str) -> LiveRow | None:
-    """The store's row with this id, or None."""
-    found = stored_rows(con, resource_type, "id", row_id)
-    return found[0] if found else None
+# The typed columns a read needs, per resource type: fewer columns, a quicker point lookup.
+READ_COLUMNS = {"Appointment": ("start", "organization_id", "patient_id"), "Patient": ("organization_id", "state")}
 
 
-def stored_rows(con: duckdb.DuckDBPyConnection, resource_type: str, column: str, value: str) -> list[LiveRow]:
-    """The store's rows whose `column` equals `value`, in output order (a lookup the served store's indexes answer)."""
+def stored_rows(con: duckdb.DuckDBPyConnection, resource_type: str, column: str, values: Sequence[str],
+                typed: tuple[str, ...] | None = None) -> list[LiveRow]:
+    """The store's rows whose `column` is one of `values` (a lookup the served store's indexes answer), in output
+    order, with the typed columns `typed` (default: `LIVE_COLUMNS`) and `column` itself."""
     table = resource_table(resource_type)
-    names = table.column_names
-    select = ", ".join(f'"{name}"' for name in names)
-    rows = con.execute(f'SELECT {select} FROM {table.name} WHERE "{column}" = ? ORDER BY shard, seq', [value]).fetchall()
+    kinds = dict(table.columns)
+    typed = LIVE_COLUMNS.get(resource_type, ()) if typed is None else typed
+    if column != "id" and column not in typed:
+        typed = (*typed, column)
+    names = ("id", "shard", "seq", "version_id", "last_updated", "resource", *typed)
+    select = ", ".join(_readable(name, kinds[name]) for name in names)
+    marks = ", ".join("?" for _ in values)
     found = []
-    for row in rows:
-        values = dict(zip(names, row))
-        typed = {name: _plain(values[name]) for name in names[1:-len(COMMON)]}
-        found.append(LiveRow(resource_type, values["id"], values["shard"], values["seq"], values["version_id"],
-                             _plain(values["last_updated"]), values["resource"].encode(), typed))
-    return found
+    for row in con.execute(f'SELECT {select} FROM {table.name} WHERE "{column}" IN ({marks})', list(values)).fetchall():
+        row_id, shard, seq, version_id, last_updated, resource, *read = row
+        columns = {name: instant_at(v) if kinds[name] == "TIMESTAMPTZ" and v is not None else v
+                   for name, v in zip(typed, read)}
+        found.append(LiveRow(resource_type, row_id, shard, seq, version_id, instant_at(last_updated), resource.encode(),
+                             columns))
+    return sorted(found, key=lambda row: (row.shard, row.seq))
+
+
+def _readable(name: str, sql: str) -> str:
+    """A column as the select reads it: instants as UNIX seconds, dates as ISO 8601 text (far quicker than datetimes)."""
+    if sql == "TIMESTAMPTZ":
+        return f'epoch("{name}")::BIGINT'
+    if sql == "DATE":
+        return f'CAST("{name}" AS VARCHAR)'
+    return f'"{name}"'
 
 
 def fold_rows(con: duckdb.DuckDBPyConnection, rows: Iterable[LiveRow]) -> dict[tuple[str, str], int]:
-    """Write the newest of `rows` per id into the store, replacing the stored rows; the seq given to each new row.
+    """Write the newest of `rows` per id into the store; the seq given to each row new to the store.
 
     Run it inside `gpsynth.store.transaction(con)`.
     """
     latest: dict[str, dict[str, LiveRow]] = {}
     for row in rows:
         latest.setdefault(row.resource_type, {})[row.id] = row
-    assigned = {}
+    assigned: dict[tuple[str, str], int] = {}
     for resource_type, by_id in latest.items():
         table = resource_table(resource_type)
-        shards = sorted({row.shard for row in by_id.values() if row.seq is None})
-        next_seq = dict(con.execute(f"SELECT shard, max(seq) FROM {table.name} WHERE shard IN (SELECT unnest(?)) "
-                                    "GROUP BY shard", [shards]).fetchall()) if shards else {}
-        columns: dict[str, list] = {name: [] for name in table.column_names}
+        new = [row for row in by_id.values() if row.seq is None]
+        if new:
+            assigned.update(_insert(con, table, new))
+        by_columns: dict[tuple[str, ...], list[LiveRow]] = {}
         for row in by_id.values():
-            seq = row.seq
-            if seq is None:
-                seq = next_seq[row.shard] = (next_seq.get(row.shard) or 0) + 1
-                assigned[row.key] = seq
-            values = {**row.columns, "id": row.id, "shard": row.shard, "seq": seq, "version_id": row.version_id,
-                      "last_updated": row.last_updated, "resource": row.resource.decode()}
-            for name in table.column_names:
-                columns[name].append(values.get(name))
-        con.execute(f"DELETE FROM {table.name} WHERE id IN (SELECT unnest(?))", [list(by_id)]).fetchall()
-        con.from_arrow(arrow_rows(table, columns)).insert_into(table.name)
+            if row.seq is not None:
+                by_columns.setdefault(tuple(row.columns), []).append(row)
+        for names, group in by_columns.items():
+            _update(con, table, names, group)
     return assigned
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: Table, rows: list[LiveRow]) -> dict[tuple[str, str], int]:
+    """Add rows new to the store, each after the rows of its shard (replacing one of its id left by an earlier fold)."""
+    shards = sorted({row.shard for row in rows})
+    next_seq = dict(con.execute(f"SELECT shard, max(seq) FROM {table.name} WHERE shard IN (SELECT unnest(?)) "
+                                "GROUP BY shard", [shards]).fetchall())
+    columns: dict[str, list] = {name: [] for name in table.column_names}
+    assigned = {}
+    for row in rows:
+        seq = next_seq[row.shard] = (next_seq.get(row.shard) or 0) + 1
+        assigned[row.key] = seq
+        values = {**row.columns, "id": row.id, "shard": row.shard, "seq": seq, **_stamps(row)}
+        for name in table.column_names:
+            columns[name].append(values.get(name))
+    con.execute(f"DELETE FROM {table.name} WHERE id IN (SELECT unnest(?))", [[row.id for row in rows]]).fetchall()
+    con.from_arrow(arrow_rows(table, columns)).insert_into(table.name)
+    return assigned
+
+
+def _update(con: duckdb.DuckDBPyConnection, table: Table, names: tuple[str, ...], rows: list[LiveRow]) -> None:
+    """Write the columns `names`, the version and the JSON of stored rows."""
+    columns = {name: [row.columns[name] for row in rows] for name in names}
+    stamps = [_stamps(row) for row in rows]
+    columns.update({"id": [row.id for row in rows], **{name: [s[name] for s in stamps] for name in STAMPS}})
+    changes = arrow_rows(table, columns)
+    assignments = ", ".join(f'"{name}" = changes."{name}"' for name in (*names, *STAMPS))
+    con.register("changes", changes)
+    try:
+        con.execute(f"UPDATE {table.name} SET {assignments} FROM changes WHERE {table.name}.id = changes.id").fetchall()
+    finally:
+        con.unregister("changes")
+
+
+def _stamps(row: LiveRow) -> dict[str, Any]:
+    return {"version_id": row.version_id, "last_updated": row.last_updated, "resource": row.resource.decode()}

@@ -135,16 +135,17 @@ def ask_server(info: ServerInfo, command: str) -> tuple[socket.socket, str]:
     return sock, answer[3:]
 
 
-def reading_lease(store: Path) -> socket.socket | None:
-    """Make the store readable now: a lease from its running server (close the socket to end it), or None.
-
-    With no server running, a journal left by one that died is folded into the store first.
-    """
+def reading_lease(store: Path, read_only: bool = True) -> socket.socket | None:
+    """Make the store ready to open: for reading, a lease from its running server (close the socket to end it), or
+    None; for writing, GpsynthError naming the running server. With no server running, a journal left by one that
+    died is folded into the store first."""
     info = server_info(store)
     if info is None:
         if segments(journal_folder(store)):
             recover(store)
         return None
+    if not read_only:
+        raise GpsynthError(f"{store}: served by {info.describe()}, which alone may change it; stop it first")
     sock, _ = ask_server(info, "lease")
     return sock
 

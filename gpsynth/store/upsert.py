@@ -192,10 +192,14 @@ def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resourc
 
 
 def arrow_rows(table: Table, columns: Mapping[str, list]) -> pa.Table:
-    """Rows of `table` as Arrow, from a list per column; instants and dates may be ISO 8601 text."""
-    arrays = {}
+    """Rows of `table` as Arrow, from a list per column (every column, or some), in the table's column order;
+    instants and dates may be ISO 8601 text."""
+    fields, arrays = [], []
     for name, sql in table.columns:
+        if name not in columns:
+            continue
         kind = ARROW_TYPES[sql]
         parsed = sql in ("TIMESTAMPTZ", "DATE")
-        arrays[name] = pa.array(columns[name], pa.string()).cast(kind) if parsed else pa.array(columns[name], kind)
-    return pa.table(arrays, schema=table.arrow_schema)
+        arrays.append(pa.array(columns[name], pa.string()).cast(kind) if parsed else pa.array(columns[name], kind))
+        fields.append(pa.field(name, kind))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))

@@ -21,7 +21,7 @@ import orjson
 from ...fhir import constants as c
 from ...fhir.common import delivery_channel_extension, practitioner_role_extension
 from ...store.columns import contained, derive_columns, extension, identifier_value, reference_id
-from ...store.live_rows import LiveRow, new_row
+from ...store.live_rows import READ_COLUMNS, LiveRow, new_row
 from ..appointment_checks import check_appointment
 from ..bundles import body, weak_etag
 from ..context import GpcRequest, GpcResponse
@@ -259,7 +259,7 @@ async def book_appointment(request: GpcRequest, provider: Provider) -> GpcRespon
     book = provider.book
 
     async def prepare() -> tuple[Rows, Rows, str]:
-        patients = await book.rows("Patient", [wanted.patient_id])
+        patients = await book.rows("Patient", [wanted.patient_id], READ_COLUMNS["Patient"])
         slots = await book.rows("Slot", [i for i in wanted.slot_ids if i not in provider.slots.by_id])
         return patients, slots, await provider.new_id("Appointment", f"{practice.ods_code}-A")
 

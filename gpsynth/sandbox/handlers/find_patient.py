@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...fhir.constants import NHS_NUMBER
 from ...identifiers import is_valid_nhs_number
-from ...store.live_rows import stored_rows
+from ...store.live_rows import READ_COLUMNS
 from ..bundles import searchset
 from ..context import GpcRequest, GpcResponse
 from ..errors import INVALID_IDENTIFIER_SYSTEM, INVALID_NHS_NUMBER
@@ -22,7 +22,7 @@ async def find_patient(request: GpcRequest, provider: Provider) -> GpcResponse:
                                         f"not by {token.system}")
     if not is_valid_nhs_number(token.value):
         raise INVALID_NHS_NUMBER(f"{token.value} is not a valid NHS number (10 digits passing the modulus-11 check)")
-    stored = await provider.store.read(lambda con: stored_rows(con, "Patient", "nhs_number", token.value))
+    stored = await provider.book.stored("Patient", "nhs_number", token.value, READ_COLUMNS["Patient"])
     rows = await provider.book.merged("Patient", stored, provider.book.by_nhs_number.get(token.value, ()))
     found = [row.resource for row in rows if row.columns.get("organization_id") == practice.organization_id
              and row.columns.get("nhs_number") == token.value and row.columns.get("state") in FINDABLE]

@@ -16,7 +16,7 @@ from ...fhir import constants as c
 from ...fhir.common import coding, english_communication
 from ...identifiers import is_valid_nhs_number
 from ...store.columns import derive_columns
-from ...store.live_rows import LiveRow, new_row, stored_rows
+from ...store.live_rows import LiveRow, new_row
 from ..bundles import searchset
 from ..context import GpcRequest, GpcResponse
 from ..directory import Practice
@@ -139,7 +139,7 @@ async def register_patient(request: GpcRequest, provider: Provider) -> GpcRespon
     book = provider.book
 
     async def prepare() -> tuple[list[LiveRow], str]:
-        stored = await provider.store.read(lambda con: stored_rows(con, "Patient", "nhs_number", nhs_number))
+        stored = await provider.book.stored("Patient", "nhs_number", nhs_number)
         return stored, await provider.new_id("Patient", f"{practice.ods_code}-P")
 
     def decide(prepared: tuple[list[LiveRow], str]) -> tuple[list[LiveRow], LiveRow]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...store.live_rows import stored_rows
+from ...store.live_rows import READ_COLUMNS
 from ..bundles import searchset
 from ..context import GpcRequest, GpcResponse
 from ..errors import INVALID_PARAMETER, PATIENT_NOT_FOUND
@@ -33,7 +33,7 @@ async def retrieve_appointments(request: GpcRequest, provider: Provider) -> GpcR
     patient = await provider.book.row("Patient", patient_id)
     if patient is None or patient.columns.get("organization_id") != practice.organization_id:
         raise PATIENT_NOT_FOUND(f"No patient of {practice.ods_code} has the logical id {patient_id}")
-    stored = await provider.store.read(lambda con: stored_rows(con, "Appointment", "patient_id", patient_id))
+    stored = await provider.book.stored("Appointment", "patient_id", patient_id, READ_COLUMNS["Appointment"])
     rows = await provider.book.merged("Appointment", stored, provider.book.by_patient.get(patient_id, ()))
     earliest, latest = day_start(first), day_end(last)
     found = sorted((seconds(row.columns["start"]), row.id, row.resource) for row in rows
