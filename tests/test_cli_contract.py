@@ -8,7 +8,6 @@ import os
 import pty
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from ports import free_port
 
 from gpsynth.cli import main
 from gpsynth.errors import ScenarioError
@@ -66,12 +67,6 @@ def store_copy(store_folder: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "copy"
     shutil.copytree(store_folder, copy)
     return copy
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # Each command that reads a store, with the arguments that make it do its work into tmp_path.

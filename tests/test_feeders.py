@@ -20,6 +20,8 @@ from click.testing import CliRunner
 from generated import generate
 from lxml import etree
 
+from ports import free_port
+
 from gpsynth.calendar import LONDON
 from gpsynth.cli import main
 from gpsynth.feeders import FeederOptions, write_feeders
@@ -180,12 +182,6 @@ def test_jmeter_plan_searches_books_reads_and_cancels(current, tmp_path, now):
     variables = {prop(a, "Argument.name"): prop(a, "Argument.value") for a in plan.find(".//TestPlan").iter("elementProp")
                  if a.get("elementType") == "Argument"}
     assert variables["BASE_URL"] == "${__P(protocol,https)}://${__P(host,sandbox.example.org)}:${__P(port,8443)}${__P(base_path,/gp)}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_locust_books_against_gpsynth_serve(current, tmp_path):
