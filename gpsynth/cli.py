@@ -39,9 +39,10 @@ Examples:
   gpsynth generate --out out/
   gpsynth generate --scenario pcn --seed 7 --as-of 2026-03-23 --format json,ndjson --out pcn/
   gpsynth generate --scenario my-rules.yaml --format json --bundle transaction --bundle-size 500 --out tx/
-  gpsynth generate --scenario pcn --format duckdb,parquet --out store/      then: gpsynth sql store/gpsynth.duckdb "..."
+  gpsynth generate --scenario pcn --format duckdb,parquet --out store/      then: gpsynth sql store/ "..."
 """)
-@click.option("--scenario", "scenario_name", metavar="NAME|FILE", help="A preset name (see `gpsynth scenarios`) or a YAML file. Default: built-in rules.")
+@click.option("--scenario", "scenario_name", metavar="NAME|FILE",
+              help="A preset name (see `gpsynth scenarios`) or a YAML file. Default: built-in rules.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same scenario, seed and --as-of give byte-identical output.")
 @as_of_option("Reference date the horizon and history are counted from.")
 @file_format_options(FORMATS)
@@ -146,7 +147,8 @@ def load_command(source, server, mode, bundle_size, concurrency, only, fhir_vers
                  retries, checkpoint, resume, dry_run, verify):
     """Load SOURCE (a store file or generated folder) into a FHIR server, resumably; exit 1 if anything failed."""
     options = LoadOptions(mode=parse_auto(mode), bundle_size=parse_bundle_size(bundle_size), concurrency=concurrency,
-                          only=parse_only(only), fhir_version=parse_auto(fhir_version), keep_profiles=keep_profiles, headers=tuple(parse_header(h) for h in headers),
+                          only=parse_only(only), fhir_version=parse_auto(fhir_version), keep_profiles=keep_profiles,
+                          headers=tuple(parse_header(h) for h in headers),
                           retry=RetryPolicy(retries=retries, timeout=timeout), checkpoint=checkpoint, resume=resume, verify=verify)
     if dry_run:
         Console().print(plan_table(plan_load(source, server, options)))

@@ -11,11 +11,11 @@ display, and how a problem ends it (`error: …` on one line, exit code 2).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -29,14 +29,14 @@ console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Commands(click.Group):
-    """A click group whose every failure is one `error: …` line and exit code 2: bad options and arguments
+class OneLineErrors(click.Command):
+    """A click command whose every failure is one `error: …` line and exit code 2: bad options and arguments
     (no usage block), problems the user can fix, and files that cannot be read or written."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.pop("standalone_mode", None)
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> NoReturn:
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:
             click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
             sys.exit(0)
@@ -52,7 +52,11 @@ class Commands(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-def fail(message: str) -> None:
+class Commands(OneLineErrors, click.Group):
+    """The gpsynth command group, failing as OneLineErrors does."""
+
+
+def fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
