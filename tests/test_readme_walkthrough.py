@@ -1,5 +1,6 @@
 """The README's walk-through runs as written: every block marked `<!-- walkthrough -->`, top to bottom, in one
-empty folder. A `bash` block runs whole; a `console` block runs its `$ ` lines and must print what it shows."""
+empty folder. A `bash` or `python` block runs whole; a `console` block runs its `$ ` lines and must print what it
+shows."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from pathlib import Path
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-MARKED = re.compile(r"^<!-- walkthrough -->\n```(bash|console)\n(.*?)^```$", re.M | re.S)
+MARKED = re.compile(r"^<!-- walkthrough -->\n```(bash|console|python)\n(.*?)^```$", re.M | re.S)
 
 
 def marked_blocks(text: str) -> list[tuple[str, str]]:
@@ -36,13 +37,13 @@ def run(script: str, folder: Path) -> subprocess.CompletedProcess:
 
 def test_the_readme_marks_the_walkthrough_blocks():
     kinds = [kind for kind, _ in marked_blocks(README.read_text(encoding="utf-8"))]
-    assert len(kinds) >= 7 and "console" in kinds
+    assert len(kinds) >= 8 and {"bash", "console", "python"} <= set(kinds)
 
 
 def test_the_readme_walkthrough_runs_as_written(tmp_path):
     for kind, body in marked_blocks(README.read_text(encoding="utf-8")):
-        if kind == "bash":
-            done = run(body, tmp_path)
+        if kind in ("bash", "python"):
+            done = run(body if kind == "bash" else f"python - <<'PYTHON'\n{body}PYTHON\n", tmp_path)
             assert done.returncode == 0, f"{body}\n{done.stderr}"
             continue
         for command, shown in console_steps(body):
