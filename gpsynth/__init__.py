@@ -5,7 +5,7 @@ Every command is a thin skin over a function importable from here:
     >>> from datetime import date
     >>> import gpsynth
     >>> summary = gpsynth.generate_dataset(gpsynth.load_scenario("demo"), 1, date(2026, 11, 25), "demo/",
-    ...                                    gpsynth.OutputOptions(("ndjson", "duckdb")))    # doctest: +SKIP
+    ...                                    options=gpsynth.OutputOptions(("ndjson", "duckdb")))    # doctest: +SKIP
     >>> gpsynth.validate_dataset("demo/").problems                                          # doctest: +SKIP
     []
 

@@ -57,7 +57,7 @@ def generate_command(scenario_name, seed, as_of, formats, bundle_kind, bundle_si
     scenario = load_scenario(scenario_name)
     options = OutputOptions(formats, bundle_kind, bundle_size, max_file_mb * 1024 * 1024)
     with progress(f"generating {scenario.name}") as update:
-        summary = generate(scenario, seed, as_of, out, options, workers or default_workers(), overwrite,
+        summary = generate(scenario, seed, as_of, out, options=options, workers=workers or default_workers(), overwrite=overwrite,
                            on_shard=lambda done, total: update(done, total), dask_address=dask_address)
     table = Table(title=f"{scenario.name} → {out}  ({summary.seconds:.1f} s)")
     table.add_column("resource")
@@ -87,7 +87,7 @@ def validate(dataset, sample, limit):
     FOLDER is the --out folder of `gpsynth generate`, or its ndjson/ or json/ folder; STORE is a store file or the
     folder holding it."""
     with progress("validating") as update:
-        report = validate_dataset(dataset, sample, on_progress=update)
+        report = validate_dataset(dataset, sample=sample, on_progress=update)
     Console().print(*report_renderables(report, limit))
     if report.problems:
         sys.exit(1)
@@ -176,7 +176,7 @@ def export_command(store, formats, bundle_kind, bundle_size, max_file_mb, out, o
     STORE is a store file, or the folder holding it."""
     options = OutputOptions(formats, bundle_kind, bundle_size, max_file_mb * 1024 * 1024)
     with progress("exporting") as update:
-        counts = export_store(store, out, options, overwrite, on_shard=update)
+        counts = export_store(store, out, options=options, overwrite=overwrite, on_shard=update)
     console.print(f"{sum(counts.values()):,} resources → {out}")
 
 

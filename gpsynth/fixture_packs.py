@@ -50,7 +50,7 @@ def write_pack(pack: Pack, root: Path) -> Path:
     """Generate `pack` into root/<name>/, replacing what was there, whole or not at all."""
     target = Path(root) / pack.name
     with atomic_folder(target, overwrite=True) as folder:
-        summary = generate(load_scenario(pack.scenario), pack.seed, pack.as_of, folder, OutputOptions(pack.formats),
+        summary = generate(load_scenario(pack.scenario), pack.seed, pack.as_of, folder, options=OutputOptions(pack.formats),
                            workers=1, overwrite=True)
         readme = render("fixture_pack.md.j2", pack=pack, counts=summary.counts, store_name=DEFAULT_STORE_NAME,
                         version=__version__)

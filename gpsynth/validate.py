@@ -481,7 +481,7 @@ def renditions(path: Path) -> dict[str, tuple[Path, Reader]]:
     return found
 
 
-def validate_dataset(path: Path | str, sample: int | None = None,
+def validate_dataset(path: Path | str, *, sample: int | None = None,
                      on_progress: Callable[[int], None] | None = None) -> Report:
     """Check every rendition of a generated dataset (see `renditions`); raise GpsynthError if it is not one.
 
@@ -518,7 +518,7 @@ def report_renderables(report: Report, limit: int = 50) -> list:
     counts = Table(title=Text(f"gpsynth validate {report.folder}"))
     counts.add_column("resource")
     for name in report.counts:
-        counts.add_column(f"{name}/", justify="right")
+        counts.add_column(name if name == "store" else f"{name}/", justify="right")
     counts.add_column("model-checked", justify="right")
     for resource_type in c.RESOURCE_TYPES:
         row = [report.counts[name].get(resource_type, 0) for name in report.counts]
@@ -534,7 +534,7 @@ def report_renderables(report: Report, limit: int = 50) -> list:
     listing.add_column("problem", overflow="fold", ratio=3)
     for p in report.problems[:limit]:
         listing.add_row(p.check, Text.assemble(f"{p.resource_type}/{p.resource_id}\n", (p.where, "dim")), Text(p.message))
-    renderables = [counts, listing]
+    renderables: list[Table | Text] = [counts, listing]
     if len(report.problems) > limit:
         renderables.append(Text(f"… and {_count(len(report.problems) - limit, 'more problem')} (raise --limit to list them)",
                                 style="bold"))

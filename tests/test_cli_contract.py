@@ -90,15 +90,18 @@ def test_every_store_command_takes_the_store_file_or_its_folder(store_folder, tm
     assert result.exit_code == 0, result.output
 
 
-# validate reads generated folders too, so an empty folder is "not a gpsynth output folder" (see test_validate).
-@pytest.mark.parametrize("command, missing", [(command, missing) for command in [*STORE_COMMANDS, "serve"]
+# validate and load read generated folders too, so to them an empty folder is not a gpsynth output (see
+# test_validate and tests/load/test_load_errors).
+@pytest.mark.parametrize("command, missing", [(command, missing) for command in [*STORE_COMMANDS, "serve", "load"]
                                               for missing in ("nowhere.duckdb", "empty-folder")
-                                              if (command, missing) != ("validate", "empty-folder")])
+                                              if missing == "nowhere.duckdb" or command not in ("validate", "load")])
 def test_a_missing_store_is_named_the_same_way_by_every_command(tmp_path, command, missing):
     path = tmp_path / missing
     if missing == "empty-folder":
         path.mkdir()
-    extra = ["--port", free_port()] if command == "serve" else STORE_COMMANDS[command](tmp_path)
+    extra = {"serve": ["--port", free_port()], "load": ["--server", "http://127.0.0.1:9/fhir"]}.get(command)
+    if extra is None:
+        extra = STORE_COMMANDS[command](tmp_path)
     result = run_cli(command, path, *extra)
     assert_one_error_line(result, f"error: {path}: no such store; write one with `gpsynth generate --format duckdb`")
     assert sorted(p.name for p in tmp_path.iterdir()) == ([missing] if missing == "empty-folder" else [])
