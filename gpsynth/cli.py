@@ -21,11 +21,10 @@ from .load import FHIR_VERSIONS, MODES, LoadOptions, RetryPolicy, load, parse_he
 from .load.display import plan_table, report_renderables as load_renderables
 from .load.options import DEFAULT_CHECKPOINT, parse_auto, parse_bundle_size
 from .scenario import load_scenario, preset_names, preset_text
+from .spine import CONSUMER_ASID, PROVIDER_ASID
 from .store import DEFAULT_STORE_NAME, run_query
 from .store.query import OUTPUT_FORMATS, TEXT_FORMATS, cell_text
 from .validate import report_renderables, validate_dataset
-
-PROVIDER_ASID = "918999198993"      # the sandbox's ASID, which consumers name in Ssp-To
 
 
 @click.group(cls=Commands)
@@ -334,7 +333,7 @@ Examples:
 @click.option("--base-url", default="http://127.0.0.1:8080", show_default=True, metavar="URL",
               help="Where the sandbox serving STORE listens; practices are below it at /<ODS>/STU3/1/gpconnect.")
 @click.option("--provider-asid", default=PROVIDER_ASID, show_default=True, help="Ssp-To: the provider's ASID.")
-@click.option("--consumer-asid", default="200000000359", show_default=True, help="Ssp-From: the consumer's ASID.")
+@click.option("--consumer-asid", default=CONSUMER_ASID, show_default=True, help="Ssp-From: the consumer's ASID.")
 @click.option("--search-days", type=click.IntRange(1, 14), default=1, show_default=True,
               help="Days each slot search covers, from the slot's day (GP Connect allows at most 14).")
 @click.option("--max-slots", type=click.IntRange(min=1), default=None, help="Most slot rows, earliest first. Default: all.")

@@ -32,6 +32,7 @@ from .middleware import GpcGateway, NoStoreMiddleware, render_error
 from .negotiation import Format
 from .provider import Provider
 from ..store import store_info
+from ..spine import PROVIDER_ASID as DEFAULT_PROVIDER_ASID
 from ..store.database import store_file
 from .roll import apply_roll, regenerate, roll_store, seconds_to_midnight
 from .store_access import StoreAccess
@@ -43,7 +44,6 @@ from .times import london_today
 log = logging.getLogger(__name__)
 
 # The provider ASID the GP Connect provider assurance suite sends in Ssp-To.
-DEFAULT_PROVIDER_ASID = "918999198993"
 SINGLE_ROOT = "/STU3/1/gpconnect"
 # Fast gzip: on a bundle of slots level 1 costs a fifth of level 9 for a few per cent more bytes.
 GZIP_LEVEL = 1
