@@ -35,14 +35,12 @@ from .identifiers import is_valid_nhs_number
 from .store import DEFAULT_STORE_NAME, open_store, resource_counts, stored_resources
 from .store.database import store_file
 
-RESOURCE_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 # Found in the compact JSON of a resource: faster than walking it, and ids and instants never hold quotes.
 REFERENCE = re.compile(rb'"reference":"([^"]*)"')
 INSTANT = re.compile(rb'"(\d{4}-\d{2}-\d{2}T[^"]*)"')
 ACTIVE = frozenset({"booked", "arrived", "fulfilled", "noshow"})   # statuses that hold their slots
 APPOINTMENT_STATUSES = ACTIVE | {"cancelled"}
 SLOT_STATUSES = frozenset({"free", "busy"})
-TEXT_LIMITS = {"description": 100, "comment": 500}
 
 
 @dataclass(frozen=True)
@@ -151,7 +149,7 @@ class DatasetChecks:
             self.problem("read", where, resource, f"not a resource type gpsynth writes ({', '.join(c.RESOURCE_TYPES)})")
             return
         self.counts[resource_type] += 1
-        if not RESOURCE_ID.match(resource_id):
+        if not c.RESOURCE_ID.fullmatch(resource_id):
             self.problem("id", where, resource, "the id must be 1-64 of A-Z a-z 0-9 - .")
             return
         if resource_id in self.ids[resource_type]:
@@ -171,7 +169,7 @@ class DatasetChecks:
         expected = c.PROFILE[resource["resourceType"]]
         if meta.get("profile") != [expected]:
             self.problem("meta", where, resource, f"meta.profile is {meta.get('profile')!r}; expected [{expected!r}]")
-        if not isinstance(meta.get("versionId"), str) or not RESOURCE_ID.match(meta["versionId"]):
+        if not isinstance(meta.get("versionId"), str) or not c.RESOURCE_ID.fullmatch(meta["versionId"]):
             self.problem("meta", where, resource, f"meta.versionId is {meta.get('versionId')!r}; expected a version id such as '1'")
 
     def _strings(self, resource: dict, resource_type: str, resource_id: str, compact: bytes, where: str):
@@ -183,7 +181,7 @@ class DatasetChecks:
                     self.problem("reference", where, resource, f"{value} names no contained resource")
                 continue
             target_type, _, target_id = value.partition("/")
-            if target_type not in c.RESOURCE_TYPES or not RESOURCE_ID.match(target_id):
+            if target_type not in c.RESOURCE_TYPES or not c.RESOURCE_ID.fullmatch(target_id):
                 self.problem("reference", where, resource, f"{value!r} is not a Type/id reference to a dataset resource")
             else:
                 self.references.append((where, resource_type, resource_id, target_type, target_id))
@@ -223,7 +221,7 @@ class DatasetChecks:
                 self.nhs_numbers[number] = resource["id"]
 
     def _appointment(self, resource: dict, where: str):
-        for name, limit in TEXT_LIMITS.items():
+        for name, limit in c.TEXT_LIMITS.items():
             if len(_text(resource, name)) > limit:
                 self.problem("text", where, resource, f"{name} has {len(resource[name])} characters; at most {limit} allowed")
         status = resource.get("status")
