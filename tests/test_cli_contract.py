@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from ports import free_port
 
 from gpsynth.cli import main
-from gpsynth.errors import ScenarioError
-from gpsynth.output import MARKER
+from gpsynth.errors import GpsynthError, ScenarioError
+from gpsynth.output import MARKER, atomic_folder
 from gpsynth.scenario import load_scenario
 from gpsynth.store import DEFAULT_STORE_NAME
 
@@ -356,3 +356,29 @@ def test_invalid_yaml_is_pointed_at_by_file_line_and_column(tmp_path, text):
             assert (int(line), int(column)) == (mark.line + 1, mark.column + 1)
             assert 1 <= int(line) <= text.count("\n") + 1
         assert ": not valid YAML: " in message
+
+
+FOLDER_NAMES = st.one_of(st.sampled_from([".", "..", "...", ".partial", "a.1.b.partial", "[x]", "*", "?", "-", " "]),
+                         st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)),
+                                 min_size=1, max_size=30))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=FOLDER_NAMES, overwrite=st.booleans())
+def test_any_output_folder_name_is_written_whole_or_refused_in_one_line(tmp_path, name, overwrite):
+    parent = tmp_path / "parent"
+    shutil.rmtree(parent, ignore_errors=True)
+    parent.mkdir()
+    (parent / "keep.txt").write_text("someone else's\n")
+    target = parent / name
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    try:
+        with atomic_folder(target, overwrite) as work:
+            (work / "Slot.ndjson").write_text("{}\n")
+    except GpsynthError as exc:
+        assert "\n" not in str(exc)
+        assert sorted(p.name for p in tmp_path.rglob("*")) == before
+        return
+    assert (target / "Slot.ndjson").read_text() == "{}\n" and (target / MARKER).is_file()
+    assert (parent / "keep.txt").exists() or target.resolve() == parent.resolve()
+    assert not [p for p in target.resolve().parent.iterdir() if p.name.endswith((".partial", ".old")) and p.name != name]
