@@ -305,7 +305,9 @@ class AdminApi:
                 provider.slots.remove(touched)
                 provider.slots.add(provider.store.read_now(lambda con: query_free_slots(con, now - DAY, touched)))
             if by_type["Patient"] or by_type["Appointment"]:
-                provider.next_numbers.clear()
+                provider.number_ids()
+            if by_type["Patient"]:
+                provider.registrations.forget()
 
         async with self.provider.book.exclusive():
             return await self.provider.store.write_locked(write, apply)

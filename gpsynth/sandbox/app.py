@@ -142,7 +142,8 @@ class Sandbox:
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette):
         self.lock.publish(self.options.public_url, await self.control.start())
-        tasks = [asyncio.create_task(self.book.run_checkpoints())]
+        tasks = [asyncio.create_task(self.book.run_checkpoints()),
+                 asyncio.create_task(self.provider.registrations.preload(list(self.provider.directory.practices.values())))]
         if self.options.roll:
             tasks.append(asyncio.create_task(self.roll_daily()))
         try:

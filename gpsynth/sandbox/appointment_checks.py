@@ -38,15 +38,40 @@ def check_appointment(resource: Mapping) -> None:
     for name in FORBIDDEN:
         if name in resource:
             raise INVALID_RESOURCE(f"Appointment.{name} must not be sent to a GP Connect provider")
+    check_texts(resource)
+    for reference in _references(resource):
+        if "://" in reference or reference.startswith("urn:"):
+            raise INVALID_RESOURCE(f"The reference {reference} is absolute; GP Connect references are relative, "
+                                   "e.g. Patient/1")
+
+
+def check_texts(resource: Mapping) -> None:
+    """The description is there, and the texts within their limits."""
     if not (resource.get("description") or "").strip():
         raise INVALID_RESOURCE("Appointment.description is required (at most 100 characters)")
     for name, limit in TEXT_LIMITS.items():
         if len(resource.get(name) or "") > limit:
             raise INVALID_RESOURCE(f"Appointment.{name} has {len(resource[name])} characters; at most {limit} are allowed")
-    for reference in _references(resource):
-        if "://" in reference or reference.startswith("urn:"):
-            raise INVALID_RESOURCE(f"The reference {reference} is absolute; GP Connect references are relative, "
-                                   "e.g. Patient/1")
+
+
+def as_stored_but(sent: Mapping, stored: Mapping, may_change: Iterable[str]) -> bool:
+    """Whether `sent` is the `stored` Appointment as read, apart from non-blank strings in `may_change` and a
+    cancellation reason: such a body is as valid as the stored resource, which passed every check when stored."""
+    for name, value in sent.items():
+        if name in may_change:
+            if not (isinstance(value, str) and value.strip()):
+                return False
+        elif name == "extension":
+            if not isinstance(value, list):
+                return False
+            reasons = [e for e in value if isinstance(e, dict) and e.get("url") == EXT_CANCELLATION_REASON]
+            if any(set(e) != {"url", "valueString"} or not isinstance(e["valueString"], str) for e in reasons):
+                return False
+            if _canonical(name, [e for e in value if e not in reasons]) != _canonical(name, stored.get(name) or []):
+                return False
+        elif name not in stored or _canonical(name, value) != _canonical(name, stored[name]):
+            return False
+    return True
 
 
 def _references(value) -> Iterable[str]:

@@ -10,16 +10,18 @@ import yaml
 
 from ..scenario import parse_scenario
 from ..store import store_info
-from ..store.ids import highest_number
+from ..store.ids import highest_numbers
 from .context import GpcRequest
 from .directory import Directory, Practice, load_directory
 from .errors import NO_RECORD_FOUND
+from .registrations import Registrations
 from .slot_index import SlotIndex, query_free_slots
 from .live_book import LiveBook
 from .store_access import StoreAccess
 from .times import day_end, london_today
 
 DAY = 86_400
+NUMBERED = ("Appointment", "Patient")     # the types the interactions create, numbered per practice
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,20 @@ class Provider:
         self.window = store.read_now(booking_window)
         self.directory = Directory()
         self.slots = SlotIndex()
-        self.next_numbers: dict[str, int] = {}
+        self.next_numbers: dict[str, dict[str, int]] = {}
+        self.registrations = Registrations(store)
         self.reload(now)
 
     def reload(self, now: float) -> None:
         """Load the directory and the free-slot index from the store again (after loads and rolls)."""
         self.directory = self.store.read_now(load_directory)
         self.slots = SlotIndex(self.store.read_now(lambda con: query_free_slots(con, now - DAY)))
-        self.next_numbers.clear()
+        self.registrations.forget()
+        self.number_ids()
+
+    def number_ids(self) -> None:
+        """Read the highest id numbers of the types the interactions create, to number on from (after loads too)."""
+        self.next_numbers = {t: self.store.read_now(lambda con: highest_numbers(con, t)) for t in NUMBERED}
 
     def practice(self, request: GpcRequest) -> Practice:
         """The practice whose service root the request is addressed to; 404 when the store has none with that ODS code."""
@@ -67,11 +75,8 @@ class Provider:
                                   f"practices served: {served}")
         return practice
 
-    async def new_id(self, resource_type: str, prefix: str) -> str:
-        """The next id `<prefix><n>` of a resource type, numbering on from the highest n stored."""
-        key = f"{resource_type}:{prefix}"
-        if key not in self.next_numbers:
-            highest = await self.store.read(lambda con: highest_number(con, resource_type, prefix))
-            self.next_numbers.setdefault(key, highest)     # another change may have numbered on meanwhile
-        self.next_numbers[key] += 1
-        return f"{prefix}{self.next_numbers[key]}"
+    def new_id(self, resource_type: str, prefix: str) -> str:
+        """The next id `<prefix><n>` of a resource type, numbering on from the highest n stored or given."""
+        numbers = self.next_numbers[resource_type]
+        numbers[prefix] = numbers.get(prefix, 0) + 1
+        return f"{prefix}{numbers[prefix]}"

@@ -9,6 +9,7 @@ import errno
 import ipaddress
 import gc
 import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,6 +40,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+GIL_SWITCH_SECONDS = 0.0005
 BANNER_PRACTICES = 3  # practices the start-up banner names, unless asked for every one
 
 
@@ -87,6 +89,9 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 8080, options: Sandb
             echo(f"WARNING: --admin on {host}, not a loopback address: {risk}")
     gc.collect()
     gc.freeze()     # the start-up state (directory, free-slot index) lives all run: spare the collector walking it
+    # Store lookups and journal writes finish on other threads and need the GIL for a moment to hand their result
+    # back; at the default 5 ms switch interval they wait behind the busy event loop for that long each.
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     config = uvicorn.Config(sandbox.app, log_level="info" if access_log else "warning", access_log=access_log,
                             h11_max_incomplete_event_size=HTTP_LAYER_HEADER_LIMIT)
     uvicorn.Server(config).run(sockets=[sock])

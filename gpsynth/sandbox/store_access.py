@@ -28,6 +28,7 @@ from ..store import open_store, transaction
 T = TypeVar("T")
 READ_THREADS = 4
 CHECKPOINT_THRESHOLD = "256MB"
+MEMORY_LIMIT = "256MB"
 # Point lookups by id (reads, and the rows a change starts from) use these indexes; they are made
 # the first time a store is served and kept in the file.
 INDEXES = {"patient_id": "patient(id)", "patient_nhs_number": "patient(nhs_number)",
@@ -61,6 +62,8 @@ class StoreAccess:
         con = open_store(self.path, read_only=read_only, own=True)
         # Many small queries at once: one thread each beats two threads each fighting for two cores.
         con.execute("SET threads = 1").fetchall()
+        # Point lookups all over the store would otherwise keep every block they touched, up to most of the RAM.
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'").fetchall()
         if not read_only:
             # Checkpoint at shutdown (see close) rather than inside the commit of every 16 MB of changes.
             con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'").fetchall()

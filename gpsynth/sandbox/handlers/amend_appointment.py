@@ -19,13 +19,6 @@ AMENDABLE = ("description", "comment")
 
 async def amend_appointment(request: GpcRequest, provider: Provider) -> GpcResponse:
     practice = provider.practice(request)
-    sent = check_update_body(request)
-    if sent.get("status") != "booked":
-        raise INVALID_RESOURCE(f"Appointment.status {sent.get('status')}: an amended appointment stays booked "
-                               "(cancel it with the cancel interaction)")
-    if extension(sent, EXT_CANCELLATION_REASON):
-        raise INVALID_RESOURCE("An amendment cannot carry a cancellation reason; cancel with the cancel interaction")
-
     last_updated = london_instant(request.now)
     appointment_id = request.path_params["id"]
 
@@ -33,6 +26,12 @@ async def amend_appointment(request: GpcRequest, provider: Provider) -> GpcRespo
         return await provider.book.rows("Appointment", [appointment_id])
 
     def decide(appointments: Rows) -> tuple[list[LiveRow], LiveRow]:
+        sent = check_update_body(request, appointments.get(appointment_id), AMENDABLE)
+        if sent.get("status") != "booked":
+            raise INVALID_RESOURCE(f"Appointment.status {sent.get('status')}: an amended appointment stays booked "
+                                   "(cancel it with the cancel interaction)")
+        if extension(sent, EXT_CANCELLATION_REASON):
+            raise INVALID_RESOURCE("An amendment cannot carry a cancellation reason; cancel with the cancel interaction")
         stored = updatable(appointments.get(appointment_id), request, practice, "amended")
         changed = changed_elements(sent, stored.resource, AMENDABLE)
         if changed:

@@ -12,6 +12,7 @@ sends the type only when the consumer searched with it); an ODS restriction alwa
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -21,7 +22,7 @@ import orjson
 from ...fhir import constants as c
 from ...fhir.common import delivery_channel_extension, practitioner_role_extension
 from ...store.columns import contained, derive_columns, extension, identifier_value, reference_id
-from ...store.live_rows import READ_COLUMNS, LiveRow, new_row
+from ...store.live_rows import LiveRow, new_row
 from ..appointment_checks import check_appointment
 from ..bundles import body, weak_etag
 from ..context import GpcRequest, GpcResponse
@@ -258,18 +259,17 @@ async def book_appointment(request: GpcRequest, provider: Provider) -> GpcRespon
     last_updated = london_instant(request.now)
     book = provider.book
 
-    async def prepare() -> tuple[Rows, Rows, str]:
-        patients = await book.rows("Patient", [wanted.patient_id], READ_COLUMNS["Patient"])
-        slots = await book.rows("Slot", [i for i in wanted.slot_ids if i not in provider.slots.by_id])
-        return patients, slots, await provider.new_id("Appointment", f"{practice.ods_code}-A")
+    async def prepare() -> Rows:
+        _, slots = await asyncio.gather(
+            provider.registrations.load(practice),
+            book.rows("Slot", [i for i in wanted.slot_ids if i not in provider.slots.by_id]))
+        return slots
 
-    def decide(prepared: tuple[Rows, Rows, str]) -> tuple[list[LiveRow], LiveRow]:
-        patients, stored_slots, appointment_id = prepared
-        patient = patients.get(wanted.patient_id)
-        if patient is None or patient.columns.get("organization_id") != practice.organization_id:
+    def decide(stored_slots: Rows) -> tuple[list[LiveRow], LiveRow]:
+        state = provider.registrations.state(practice, wanted.patient_id)
+        if state is None:
             raise INVALID_RESOURCE(f"Patient/{wanted.patient_id} is not a patient of {practice.ods_code}; "
                                    "find the patient by NHS number, or register them first")
-        state = patient.columns.get("state")
         if state in ("deceased", "inactive"):
             raise INVALID_RESOURCE(f"Patient/{wanted.patient_id} is {state}; appointments can be booked "
                                    "for registered, living patients only")
@@ -280,6 +280,7 @@ async def book_appointment(request: GpcRequest, provider: Provider) -> GpcRespon
         if taken:
             raise DUPLICATE_REJECTED(f"Slot/{', Slot/'.join(taken)} is no longer free; search for free slots again")
         busy = [slot.row.changed({**slot.resource, "status": "busy"}, last_updated, status="busy") for slot in slots]
+        appointment_id = provider.new_id("Appointment", f"{practice.ods_code}-A")
         resource = appointment_resource(appointment_id, sent, wanted, slots, schedule)
         columns = {**derive_columns("Appointment", resource), "schedule_id": schedule.id,
                    "organization_id": practice.organization_id}

@@ -32,9 +32,6 @@ def cancellation_reason(sent) -> str:
 async def cancel_appointment(request: GpcRequest, provider: Provider) -> GpcResponse:
     practice = provider.practice(request)
     reason = cancellation_reason(request.body)     # first: an empty reason is not valid FHIR either
-    sent = check_update_body(request)
-    if sent.get("status") != "cancelled":
-        raise INVALID_RESOURCE(f"Appointment.status {sent.get('status')}: a cancellation has status cancelled")
     last_updated = london_instant(request.now)
 
     appointment_id = request.path_params["id"]
@@ -47,6 +44,9 @@ async def cancel_appointment(request: GpcRequest, provider: Provider) -> GpcResp
 
     def decide(prepared: tuple[Rows, Rows]) -> tuple[list[LiveRow], LiveRow]:
         appointments, slots = prepared
+        sent = check_update_body(request, appointments.get(appointment_id), ("status",))
+        if sent.get("status") != "cancelled":
+            raise INVALID_RESOURCE(f"Appointment.status {sent.get('status')}: a cancellation has status cancelled")
         stored = updatable(appointments.get(appointment_id), request, practice, "cancelled")
         changed = changed_elements(sent, stored.resource, ("status",))
         if changed:

@@ -138,12 +138,10 @@ async def register_patient(request: GpcRequest, provider: Provider) -> GpcRespon
 
     book = provider.book
 
-    async def prepare() -> tuple[list[LiveRow], str]:
-        stored = await provider.book.stored("Patient", "nhs_number", nhs_number)
-        return stored, await provider.new_id("Patient", f"{practice.ods_code}-P")
+    async def prepare() -> list[LiveRow]:
+        return await provider.book.stored("Patient", "nhs_number", nhs_number)
 
-    def decide(prepared: tuple[list[LiveRow], str]) -> tuple[list[LiveRow], LiveRow]:
-        stored, new_id = prepared
+    def decide(stored: list[LiveRow]) -> tuple[list[LiveRow], LiveRow]:
         known = [row for row in book.current("Patient", stored, book.by_nhs_number.get(nhs_number, ()))
                  if row.columns.get("nhs_number") == nhs_number]
         for row in known:
@@ -163,8 +161,9 @@ async def register_patient(request: GpcRequest, provider: Provider) -> GpcRespon
             resource = registered_patient(here[0].id, sent, practice, today)
             row = here[0].changed(resource, last_updated, **derive_columns("Patient", resource))
         else:
-            resource = registered_patient(new_id, sent, practice, today)
+            resource = registered_patient(provider.new_id("Patient", f"{practice.ods_code}-P"), sent, practice, today)
             row = new_row("Patient", resource, last_updated, practice.shard, derive_columns("Patient", resource))
+        provider.registrations.registered(practice.organization_id, row.id, row.columns["state"])
         return [row], row
 
     registered = await book.change(prepare, decide)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from ...store.live_rows import READ_COLUMNS
 from ..bundles import searchset
 from ..context import GpcRequest, GpcResponse
@@ -30,10 +32,11 @@ async def retrieve_appointments(request: GpcRequest, provider: Provider) -> GpcR
         raise INVALID_PARAMETER(f"start=le{last} is before start=ge{first}")
     patient_id = request.path_params["id"]
 
-    patient = await provider.book.row("Patient", patient_id)
+    patient, stored = await asyncio.gather(
+        provider.book.row("Patient", patient_id),
+        provider.book.stored("Appointment", "patient_id", patient_id, READ_COLUMNS["Appointment"]))
     if patient is None or patient.columns.get("organization_id") != practice.organization_id:
         raise PATIENT_NOT_FOUND(f"No patient of {practice.ods_code} has the logical id {patient_id}")
-    stored = await provider.book.stored("Appointment", "patient_id", patient_id, READ_COLUMNS["Appointment"])
     rows = await provider.book.merged("Appointment", stored, provider.book.by_patient.get(patient_id, ()))
     earliest, latest = day_start(first), day_end(last)
     found = sorted((seconds(row.columns["start"]), row.id, row.resource) for row in rows
