@@ -20,6 +20,7 @@ from .export import EXPORT_FORMATS, export_store
 from .load import FHIR_VERSIONS, MODES, LoadOptions, RetryPolicy, load, parse_header, parse_only, plan_load
 from .load.display import plan_table, report_renderables as load_renderables
 from .load.options import DEFAULT_CHECKPOINT, parse_auto, parse_bundle_size
+from .output import make_parent
 from .scenario import load_scenario, preset_names, preset_text
 from .spine import CONSUMER_ASID, PROVIDER_ASID
 from .store import DEFAULT_STORE_NAME, run_query
@@ -152,6 +153,7 @@ def load_command(source, server, mode, bundle_size, concurrency, only, fhir_vers
     if dry_run:
         Console().print(plan_table(plan_load(source, server, options)))
         return
+    make_parent(checkpoint)
     with progress("loading") as update:
         report = load(source, server, options, on_progress=lambda resource_type, done, total: update(done, total, resource_type),
                       on_note=console.print)

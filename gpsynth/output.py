@@ -150,6 +150,14 @@ def atomic_folder(target: Path, overwrite: bool = False) -> Iterator[Path]:
     target.chmod(0o755)
 
 
+def make_parent(target: Path) -> None:
+    """Create the folder a file `target` goes into; GpsynthError in one line when it cannot be made."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GpsynthError(f"{target}: cannot create its folder: {why_not(target, exc)}; choose another path") from None
+
+
 @contextmanager
 def atomic_file(target: Path) -> Iterator[Path]:
     """Yield a temporary file path that replaces `target` if the block succeeds, and vanishes if not."""

@@ -151,6 +151,14 @@ def test_an_output_that_cannot_be_made_fails_in_one_line(store_folder, rules, tm
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
+@pytest.mark.parametrize("case", [blocked_by_a_file, under_a_read_only_folder])
+def test_a_load_checkpoint_that_cannot_be_written_fails_before_loading(store_folder, tmp_path, case):
+    out, why = case(tmp_path)
+    result = run_cli("load", store_folder, "--server", "http://127.0.0.1:9/fhir", "--checkpoint", out / "load.json")
+    assert_one_error_line(result, f"{out / 'load.json'}: cannot create its folder", why)
+    assert "FHIR server" not in result.stderr          # said before anything was sent
+
+
 @pytest.mark.parametrize("command", ["generate", "export", "feeders"])
 def test_overwrite_replaces_only_a_folder_gpsynth_wrote(store_folder, rules, tmp_path, command):
     out = tmp_path / "out"
