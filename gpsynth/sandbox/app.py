@@ -106,6 +106,7 @@ class Sandbox:
         self.rolled = self.store.write_now(lambda con: roll_store(con, london_today(clock()))) if options.roll else None
         self.book = LiveBook(self.store, journal_folder(self.path))
         self.provider = Provider(self.store, self.book, clock())
+        self.store.serving()
         self.control = ControlPort(self.book, self.lock.token, self.roll_to)
         gateway = GpcGateway(bound_handlers(self.provider), options.provider_asid, clock, options.public_url)
         admin = AdminApi(self.provider, clock, options.admin_token) if options.admin else None
