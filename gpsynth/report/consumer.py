@@ -16,9 +16,9 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..errors import GpsynthError
+from ..output import atomic_file
 from ..templating import render
 from . import charts
-from .page import check_out, write_page
 
 TEMPLATE = "consumer.html.j2"
 EXAMPLES = 3
@@ -105,7 +105,7 @@ def interaction_rows(entries: list[dict]) -> list[InteractionRow]:
     for name, group in sorted(grouped.items()):
         # What the consumer received: a status, or nothing (a hang, a dropped connection).
         statuses = [e["status"] if e.get("delivered", True) else None for e in group]
-        latencies = [e["latency_ms"] for e, s in zip(group, statuses) if s is not None]
+        latencies = [e["latency_ms"] for e, s in zip(group, statuses, strict=True) if s is not None]
         rows.append(InteractionRow(
             name, len(group), sum(1 for s in statuses if s is not None and s < 400),
             sum(1 for s in statuses if s is not None and 400 <= s < 500),
@@ -213,7 +213,7 @@ def consumer_report_html(journal: Path) -> tuple[str, int, int]:
 def write_consumer_report(journal: Path | str, out: Path | str) -> ConsumerReport:
     """Write the consumer report of `journal` to the file `out`, whole or not at all."""
     journal, out = Path(journal), Path(out)
-    check_out(out, "consumer.html")
     html, requests, broke = consumer_report_html(journal)
-    write_page(out, html)
+    with atomic_file(out) as work:
+        work.write_text(html, encoding="utf-8")
     return ConsumerReport(out, requests, broke)

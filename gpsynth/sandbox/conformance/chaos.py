@@ -137,7 +137,7 @@ class Chaos:
     def describe(self) -> dict:
         return {"seed": self.rules.seed, "rules": [
             {"name": r.name, "fault": r.fault, "interaction": sorted(r.interactions), "practice": sorted(r.practices),
-             "share": r.share, "matched": n} for r, n in zip(self.rules.rules, self.matched)]}
+             "share": r.share, "matched": n} for r, n in zip(self.rules.rules, self.matched, strict=True)]}
 
 
 def load_chaos(path: Path | str) -> ChaosRules:
