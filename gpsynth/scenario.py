@@ -99,7 +99,7 @@ DEFAULTS: dict = {
         },
         "scale": 1.0,
         "max_fill": 0.95,
-        "weekday_weights": {"mon": 1.2, "tue": 1.0, "wed": 0.95, "thu": 0.95, "fri": 0.9, "sat": 1.0, "sun": 1.0},
+        "weekday_weights": {"mon": 1.1, "tue": 1.0, "wed": 1.0, "thu": 1.0, "fri": 1.0, "sat": 0.8, "sun": 0.8},
         "morning_weight": 1.15,
         "same_day_share": 0.45,
         "routine_median_days": 7,

@@ -63,8 +63,7 @@ class Booker:
 
     def plan_days(self, slots: list[Slot], days: list[date]) -> None:
         """Size each day's fill from the population's demand and the practice's whole rota."""
-        open_days = {d for d in days if self.is_open(d)}
-        self.fill = day_fill(self.scenario, self.yearly_demand, slots, days, open_days)
+        self.fill = day_fill(self.scenario, self.yearly_demand, slots, days)
 
     def book_schedule(self, schedule: Schedule, group: StaffGroup, slots: list[Slot]) -> list[Appointment]:
         rng, scenario = self.rng, self.scenario

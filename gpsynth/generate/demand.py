@@ -1,7 +1,7 @@
 """Demand rules: how often each registered patient books, and how full each day's book gets.
 
 Demand comes from the registered population (appointments per patient-year by age and sex); capacity
-comes from the rota. A day's fill is demand over capacity, capped, shaped by weekday and time of day.
+comes from the rota. A day's fill is the waiting demand over its capacity, capped; mornings fill first.
 """
 
 from __future__ import annotations
@@ -34,24 +34,23 @@ def patient_rates(scenario: Scenario, patients: list[Patient], as_of: date) -> l
             for p in patients]
 
 
-def day_fill(scenario: Scenario, yearly_demand: float, slots: list[Slot], days: list[date],
-             open_days: set[date]) -> dict[date, float]:
+def day_fill(scenario: Scenario, yearly_demand: float, slots: list[Slot], days: list[date]) -> dict[date, float]:
     """Share of each day's slots that demand fills, at most `max_fill`.
 
-    A year's demand falls on the practice's open days, more on heavier weekdays; clinics on other days
-    (extended access on Saturdays) fill like an average open day, weighted by their weekday.
+    Needs arise every day, more on heavier weekdays; the book takes them on the next day with clinics,
+    up to its capacity, and carries the rest forward: so the first day after a weekend or a bank holiday
+    is the busiest, and a short-staffed week spills into the next.
     """
     capacity = Counter(date.fromisoformat(slot.start[:10]) for slot in slots)
     weights = scenario.weekday_weights
-    open_weight = sum(weights[d.weekday()] for d in open_days) or 1.0
-    per_weight = yearly_demand * len(days) / 365 / open_weight
-    mean_fill = min(scenario.max_fill, per_weight * len(open_days) / max(1, sum(capacity[d] for d in open_days)))
-    fill = {}
-    for day, slots_that_day in capacity.items():
-        if day in open_days:
-            fill[day] = min(scenario.max_fill, per_weight * weights[day.weekday()] / slots_that_day)
-        else:
-            fill[day] = min(scenario.max_fill, mean_fill * weights[day.weekday()])
+    per_weight = yearly_demand / 365 / (sum(weights) / 7 or 1.0)
+    backlog, fill = per_weight, {}     # start as if yesterday's needs were still waiting
+    for day in days:
+        backlog += per_weight * weights[day.weekday()]
+        if capacity[day]:
+            booked = min(scenario.max_fill * capacity[day], backlog)
+            fill[day] = booked / capacity[day]
+            backlog -= booked
     return fill
 
 
