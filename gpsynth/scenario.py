@@ -587,7 +587,7 @@ class _Reader:
         working_days = self.weekdays(calendar["working_days"], "calendar.working_days")
         staff = tuple(self.staff_group(i, raw, sessions, working_days) for i, raw in enumerate(self.listing(m["staff"], "staff")))
         if not any(group.count if group.per_10000 is None else group.per_10000 for group in staff):
-            self.fail("staff", "needs at least one staff group with a count above 0")
+            self.fail("staff", "needs at least one staff group with a count or per_10000 above 0")
         consumers = []
         for i, raw in enumerate(self.listing(m["consumers"], "consumers")):
             raw = self.known_keys(raw, ("ods", "name", "type"), f"consumers[{i}]")

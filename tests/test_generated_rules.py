@@ -123,8 +123,17 @@ def test_no_slot_is_booked_twice(dataset):
 def test_slots_are_busy_exactly_when_an_active_appointment_books_them(dataset):
     held = {slot for a in dataset.resources["Appointment"] if a["status"] in ACTIVE for slot in slot_ids(a)}
     busy = {s["id"] for s in dataset.resources["Slot"] if s["status"] == "busy"}
-    assert {s["status"] for s in dataset.resources["Slot"]} == {"free", "busy"}
+    assert {s["status"] for s in dataset.resources["Slot"]} <= {"free", "busy", "busy-unavailable"}
     assert busy == held
+
+
+def test_a_clinician_unavailable_cancellation_takes_its_slot_out_of_the_book(dataset):
+    held = {slot for a in dataset.resources["Appointment"] if a["status"] in ACTIVE for slot in slot_ids(a)}
+    withdrawn = {slot for a in dataset.resources["Appointment"] if a["status"] == "cancelled"
+                 and extension(a, CANCELLATION_REASON)["valueString"] == "Clinician unavailable"
+                 for slot in slot_ids(a)} - held
+    unavailable = {s["id"] for s in dataset.resources["Slot"] if s["status"] == "busy-unavailable"}
+    assert withdrawn and unavailable == withdrawn
 
 
 def test_each_appointment_spans_its_contiguous_slots(dataset):

@@ -14,6 +14,7 @@ from ..records import Location, Patient, Practitioner
 from ..scenario import PATIENT_STATES, Scenario
 from .pools import Pools
 
+NHS_BEGAN = date(1948, 7, 5).toordinal()
 TITLES = {"female": ("Mrs", "Ms", "Miss"), "male": ("Mr",)}
 
 
@@ -52,16 +53,17 @@ def practice_patients(rng: random.Random, pools: Pools, scenario: Scenario, prac
         else:
             first_day, span = bands[bisect(band_cum, draw() * band_cum[-1])]
             born = today - first_day - int(draw() * span)
-        registered = born + int(draw() * max(1, today - born))
+        joinable = max(born, NHS_BEGAN)   # no registration predates the NHS
+        registered = joinable + int(draw() * max(1, today - joinable))
         registration_end = deceased_at = None
         if state == "deceased":
-            died = today - 1 - int(draw() * 365)
-            registered = min(registered, died - 1)
+            died = max(born, today - 1 - int(draw() * 365))
+            registered = max(born, min(registered, died - 1))
             deceased_at = london_instant(date.fromordinal(died), time(int(draw() * 24), pick(draw, (0, 15, 30, 45))))
             registration_end = date.fromordinal(died).isoformat()
         elif state == "inactive":
-            ended = today - 30 - int(draw() * 690)
-            registered = min(registered, ended - 1)
+            ended = max(born + 1, today - 30 - int(draw() * 690))
+            registered = max(born, min(registered, ended - 1))
             registration_end = date.fromordinal(ended).isoformat()
         listed = state != "sensitive"  # PDS withholds a sensitive patient's address and phone
         mobile = draw() < 0.7
