@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import yaml
 
 from ..generate.staff import DOCTOR_ROLES
 from ..store.database import StoreInfo
@@ -120,3 +121,22 @@ def realism_metrics(con: duckdb.DuckDBPyConnection, info: StoreInfo) -> list[Met
             SELECT count(*) FROM patient WHERE registration_start < DATE '{REGISTRATION_FLOOR}'
             OR registration_start < birth_date"""), "count", 0, 0, "none (the NHS began on 5 July 1948)"),
     ]
+
+
+def rates_by_age(con: duckdb.DuckDBPyConnection, info: StoreInfo) -> list[tuple[str, float, float]]:
+    """(age band, settled appointments per patient-year in the dataset, the scenario's rate for the band).
+
+    The scenario's rate is the mean of its female and male rates, times its demand scale; bands come
+    from the store's own rules, so a store made without a demand model shows none."""
+    rules = (yaml.safe_load(info.scenario_yaml) or {}).get("demand", {})
+    window = horizon(info)
+    days = max(1, (info.as_of - window.first).days)
+    settled = _settled(window.first, info.as_of)
+    age = f"date_sub('year', p.birth_date, DATE '{info.as_of}')"
+    rows = []
+    for band, by_sex in (rules.get("rates_per_year") or {}).items():
+        low, high = (int(x) for x in str(band).split("-"))
+        found = _rate(con, settled, days, f"{age} BETWEEN {low} AND {high}")
+        reference = (by_sex["female"] + by_sex["male"]) / 2 * float(rules.get("scale", 1.0))
+        rows.append((str(band), round(found or 0.0, 1), round(reference, 1)))
+    return rows
