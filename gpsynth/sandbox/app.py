@@ -3,7 +3,9 @@
 Each practice is served at `/{ODS}/STU3/1/gpconnect`; while the store holds one practice, it is also
 served at `/STU3/1/gpconnect`. With `admin`, plain FHIR administration requests (gpsynth.sandbox.admin)
 are answered beside the GP Connect ones. With `roll`, the horizon is moved to today on start and again
-after every midnight (gpsynth.sandbox.roll).
+after every midnight (gpsynth.sandbox.roll). What the interactions change lives in the live book
+(gpsynth.sandbox.live_book) and its journal until a checkpoint folds it into the store; other gpsynth
+commands reach the running sandbox through its control port (gpsynth.sandbox.control).
 """
 
 from __future__ import annotations
@@ -18,25 +20,28 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from ..store import store_info
+from ..store.schema import RESOURCE_TABLES
+from ..store.served import ServerLock, fold_journal, journal_folder
 from .admin import ADMIN_ROOT, AdminApi, outcome
+from .control import ControlPort
 from .errors import GpcError
-from .limits import ADMIN_MAX_BODY, GPC_MAX_BODY, bounded, check_header_size
 from .handlers import bound_handlers
+from .limits import ADMIN_MAX_BODY, GPC_MAX_BODY, bounded, check_header_size
+from .live_book import LiveBook
 from .middleware import GpcGateway, NoStoreMiddleware, render_error
+from .models import warm_up
 from .negotiation import Format
 from .provider import Provider
-from ..store import store_info
 from .roll import apply_roll, regenerate, roll_store, seconds_to_midnight
 from .store_access import StoreAccess
-from .control import ControlPort
-from .live_book import LiveBook
-from ..store.served import ServerLock, fold_journal, journal_folder
 from .times import london_today
 
 log = logging.getLogger(__name__)
@@ -88,6 +93,15 @@ class Dispatcher:
             await self.gateway(scope, bounded(receive, scope, self.max_body), send)
 
 
+def stored_examples(con) -> list[tuple[str, dict]]:
+    """A stored resource of each type consumers send (an Appointment, a Patient, and the JWT's claim resources)."""
+    examples = []
+    for resource_type in ("Appointment", "Patient", "Organization", "Practitioner"):
+        found = con.execute(f"SELECT resource FROM {RESOURCE_TABLES[resource_type].name} LIMIT 1").fetchall()
+        examples += [(resource_type, orjson.loads(text)) for (text,) in found]
+    return examples
+
+
 class Sandbox:
     """The provider over one store, and the app serving it."""
 
@@ -105,6 +119,8 @@ class Sandbox:
         self.rolled = self.store.write_now(lambda con: roll_store(con, london_today(clock()))) if options.roll else None
         self.book = LiveBook(self.store, journal_folder(self.path))
         self.provider = Provider(self.store, self.book, clock())
+        warm_up(self.store.read_now(stored_examples))
+        self.store.serving()
         self.control = ControlPort(self.book, self.lock.token, self.roll_to)
         gateway = GpcGateway(bound_handlers(self.provider), options.provider_asid, clock, options.public_url)
         admin = AdminApi(self.provider, clock, options.admin_token) if options.admin else None

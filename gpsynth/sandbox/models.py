@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fhir.resources.STU3 import get_fhir_model_class
 from pydantic import ValidationError
 
@@ -17,3 +19,10 @@ def model_problem(resource_type: str, resource: object) -> str | None:
         # Some malformed input trips the models' own code rather than their validation: still the input's fault.
         return f"not a valid {resource_type} ({exc.__class__.__name__}: {str(exc)[:120]})"
     return None
+
+
+def warm_up(examples: Iterable[tuple[str, object]]) -> None:
+    """Check one example of each type now: the models build their validators on first use, which would
+    otherwise fall on the first consumers' requests."""
+    for resource_type, resource in examples:
+        model_problem(resource_type, resource)

@@ -60,14 +60,17 @@ class StoreAccess:
 
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         con = open_store(self.path, read_only=read_only, own=True)
-        # Many small queries at once: one thread each beats two threads each fighting for two cores.
-        con.execute("SET threads = 1").fetchall()
         # Point lookups all over the store would otherwise keep every block they touched, up to most of the RAM.
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'").fetchall()
         if not read_only:
             # Checkpoint at shutdown (see close) rather than inside the commit of every 16 MB of changes.
             con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'").fetchall()
         return con
+
+    def serving(self) -> None:
+        """From now on many small queries at once: one thread each beats two threads each fighting for two cores.
+        (Until now, the start-up reads of whole tables had every core.)"""
+        self.con.execute("SET threads = 1").fetchall()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's own cursor on the store."""
@@ -141,6 +144,7 @@ class StoreAccess:
             return False
         finally:
             self.generation += 1
+            self.serving()
         self.read_only = read_only
         return True
 

@@ -1,7 +1,7 @@
 """The live book and its journal: what the sandbox acknowledged survives kill -9, and a served store stays usable.
 
-Every test runs a real `gpsynth serve` on its own copy of the store and kills it with SIGKILL, so
-nothing is folded or flushed on the way out: only what the journal had on disk can come back.
+Every test runs a real `gpsynth serve` on its own copy of the store; the durability tests kill it with
+SIGKILL, so nothing is folded or flushed on the way out: only what the journal had on disk can come back.
 """
 
 from __future__ import annotations
@@ -13,15 +13,25 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import httpx
 import pytest
 from gpc_requests import default_claims, gpc_headers
-from sandbox_process import SD, GpcClient, SandboxServer, booking, days_ahead, entries, free_port
+from sandbox_process import (
+    SD,
+    GpcClient,
+    SandboxServer,
+    booking,
+    days_ahead,
+    entries,
+    free_port,
+)
 
+from gpsynth.errors import GpsynthError
 from gpsynth.sandbox.interactions import BY_NAME
 from gpsynth.store.journal import read_journal, segments
-from gpsynth.store.served import journal_folder
+from gpsynth.store.served import ask_server, journal_folder, reading_lease, server_info
 
 BOOKABLE_PATIENTS = ("1", "2", "3", "4", "5", "6", "7", "8", "13", "16", "17")
 REASON = SD + "Extension-GPConnect-AppointmentCancellationReason-1"
@@ -198,3 +208,37 @@ def test_refresh_of_a_served_store_is_done_by_its_server(served, store):
     assert done.returncode == 0, done.stderr
     with httpx.Client(timeout=30) as http:
         assert GpcClient(served.base(), http).free_slots(days_ahead(1), days_ahead(1)).status_code == 200
+
+
+def test_administration_writes_wait_while_another_command_reads_the_store(store, tmp_path):
+    server = SandboxServer(store, tmp_path / "admin.log", "--admin").start()
+    try:
+        with httpx.Client(timeout=30) as http:
+            url = f"{server.origin}/_gpsynth/fhir/Organization/GPSU01"
+            organisation = http.get(url).json()
+            renamed = {**organisation, "name": "Renamed while read"}
+            lease = reading_lease(store)          # what `gpsynth sql` holds while it runs
+            assert lease is not None
+            try:
+                refused = http.put(url, json=renamed, headers={"Content-Type": "application/fhir+json"})
+                assert refused.status_code == 503 and refused.headers["Retry-After"]
+                assert "being read by another gpsynth command" in refused.text
+            finally:
+                lease.close()
+            deadline = time.monotonic() + 20
+            while (done := http.put(url, json=renamed, headers={"Content-Type": "application/fhir+json"})).status_code == 503:
+                assert time.monotonic() < deadline, "the server never took the store back"
+                time.sleep(0.2)
+            assert done.status_code == 200 and http.get(url).json()["name"] == "Renamed while read"
+    finally:
+        server.stop()
+
+
+def test_the_control_port_wants_the_token_from_the_live_folder(served, store):
+    info = server_info(store)
+    assert info is not None and info.pid == served.process.pid
+    with pytest.raises(GpsynthError, match="wrong control token"):
+        ask_server(replace(info, token="guessed"), "lease")
+    connection, answer = ask_server(info, "checkpoint")
+    connection.close()
+    assert answer.endswith("changes folded")
