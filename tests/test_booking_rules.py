@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from gpsynth.calendar import days_between
 from gpsynth.errors import ScenarioError
 from gpsynth.generate import routes
+from gpsynth.generate.bookings import no_show_share
 from gpsynth.generate.demand import day_fill, slot_fill
 from gpsynth.generate.reasons import REMOTE, reasons_for
 from gpsynth.generate.rota import worked_sessions
@@ -166,3 +167,14 @@ def test_bad_demand_rules_name_the_key_and_what_is_allowed(rules, key, fragment)
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(yaml.safe_load(yaml.safe_dump(rules)), "rules.yaml")
     assert key in str(caught.value) and fragment in str(caught.value)
+
+
+@given(base=st.floats(0, 0.2), age=st.integers(0, 110), leads=st.tuples(st.integers(0, 60), st.integers(0, 60)))
+def test_longer_leads_miss_more_appointments(base, age, leads):
+    short, long = sorted(leads)
+    assert no_show_share(base, short, age) <= no_show_share(base, long, age) <= 1
+
+
+@given(base=st.floats(0, 0.2), lead=st.integers(0, 60))
+def test_young_adults_miss_more_than_older_patients(base, lead):
+    assert no_show_share(base, lead, 30) >= no_show_share(base, lead, 50) >= no_show_share(base, lead, 80)

@@ -216,3 +216,16 @@ def test_nhs_numbers_are_valid_distinct_and_in_the_test_range(dataset):
     assert dataset.scenario.nhs_number_range == "999"
     assert all(mod11_valid(n) and n.startswith("999") for n in numbers), [n for n in numbers if not mod11_valid(n)][:3]
     assert len(set(numbers)) == len(numbers)
+
+
+def test_the_network_runs_extended_access_on_saturdays_and_evenings_and_never_on_sundays(christmas):
+    schedules = christmas.by_id("Schedule")
+    by_weekday = Counter()
+    for slot in christmas.resources["Slot"]:
+        day = date.fromisoformat(slot["start"][:10])
+        kind = schedules[slot["schedule"]["reference"].removeprefix("Schedule/")]["serviceCategory"]["text"]
+        by_weekday[(day.weekday(), kind, slot["start"][11:13] >= "18")] += 1
+    assert by_weekday[(5, "Extended access", False)] > 0
+    assert sum(n for (weekday, kind, evening), n in by_weekday.items() if kind == "Extended access" and evening) > 0
+    assert not any(weekday == 6 for weekday, *_ in by_weekday)
+    assert all(kind == "Extended access" for (weekday, kind, _), n in by_weekday.items() if weekday == 5)
