@@ -15,8 +15,10 @@ from gpsynth.errors import ScenarioError
 from gpsynth.generate import routes
 from gpsynth.generate.bookings import no_show_share
 from gpsynth.generate.demand import day_fill, slot_fill
+from gpsynth.generate.practice import practice_shard
 from gpsynth.generate.reasons import REMOTE, reasons_for
 from gpsynth.generate.rota import worked_sessions
+from gpsynth.plan import make_plan
 from gpsynth.records import Slot
 from gpsynth.scenario import parse_scenario
 
@@ -178,3 +180,17 @@ def test_longer_leads_miss_more_appointments(base, age, leads):
 @given(base=st.floats(0, 0.2), lead=st.integers(0, 60))
 def test_young_adults_miss_more_than_older_patients(base, lead):
     assert no_show_share(base, lead, 30) >= no_show_share(base, lead, 50) >= no_show_share(base, lead, 80)
+
+
+def booked_share(rules: dict) -> float:
+    plan = make_plan(parse_scenario({"practices": {"list_size": 2000}, **rules}, "<test>"), 1, date(2026, 12, 3))
+    shard = practice_shard(plan, plan.practices[0])
+    past = [s for s in shard.slots if s.start[:10] < "2026-12-03"]
+    return sum(s.status != "free" for s in past) / len(past)
+
+
+def test_demand_scale_asks_for_an_empty_a_normal_or_an_over_full_book():
+    empty, normal, full = (booked_share({"demand": {"scale": scale}}) for scale in (0, 1, 5))
+    assert empty == 0
+    assert 0.4 < normal < 0.9
+    assert full > 0.85 and full > normal   # max_fill 0.95, less the cancelled slots freed again
