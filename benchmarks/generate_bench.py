@@ -128,7 +128,7 @@ def slot_ndjson_rate(scenario, folder: Path) -> float:
         for practice in plan.practices:
             rng = random.Random(practice.seed)
             people = practitioners(rng, pools(), scenario, practice, practice.ods_code)
-            locations = [Location(f"{practice.ods_code}-L1", "Surgery", practice.ods_code, "", pools().addresses[0])]
+            locations = [Location(f"{practice.ods_code}-L1", "Surgery", practice.ods_code, "", pools().address(random.Random(0), 0))]
             slot_times, next_id = SlotTimes(), id_counter(f"{practice.ods_code}-S")
             for schedule, group in schedules(people, locations, first.isoformat(), last.isoformat(), practice.ods_code):
                 worked = worked_sessions(rng, scenario, group, days)

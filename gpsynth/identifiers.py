@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+import numpy as np
+
 NHS_NUMBER_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 
 # Ranges of NHS numbers never issued to real patients. Each is a prefix of the 9-digit stem;
@@ -69,6 +71,33 @@ def nhs_numbers(range_name: str, first_index: int):
                 continue
             yield f"{base}{last}{0 if check == 11 else check}"
         block += 1
+
+
+def nhs_number_block(range_name: str, first_index: int, count: int) -> list[str]:
+    """The same numbers as `nhs_numbers(range_name, first_index)`, count of them, computed as arrays."""
+    prefix = NHS_NUMBER_RANGES[range_name]
+    width = 9 - len(prefix) - 1
+    if first_index + count > nhs_number_capacity(range_name):
+        raise ValueError(f"NHS number range {range_name!r} holds {nhs_number_capacity(range_name)} numbers")
+    block, position = np.divmod(np.arange(first_index, first_index + count, dtype=np.int64), 9)
+    digits = np.array([int(d) for d in prefix], dtype=np.int64)
+    total = np.full(count, int(digits @ np.array(NHS_NUMBER_WEIGHTS[:len(prefix)])), dtype=np.int64)
+    rest = block
+    for weight in reversed(NHS_NUMBER_WEIGHTS[len(prefix):len(prefix) + width]):
+        rest, digit = np.divmod(rest, 10)
+        total += digit * weight
+    # The one last digit (if any) whose check would be 10 is skipped, so later positions move up by one.
+    invalid_last = next_invalid_last_digit(total)
+    last = position + (position >= invalid_last)
+    check = (11 - (total + 2 * last) % 11) % 11
+    return [f"{prefix}{stem:0{width}d}{digit}{check_digit}"
+            for stem, digit, check_digit in zip(block.tolist(), last.tolist(), check.tolist())]
+
+
+def next_invalid_last_digit(base_sum: np.ndarray) -> np.ndarray:
+    """The last stem digit 0-9 giving check digit 10 for each weighted sum, or 10 when there is none."""
+    # (base_sum + 2 * last) % 11 == 1  <=>  last == 6 * (1 - base_sum) mod 11, since 2 * 6 == 1 mod 11.
+    return (6 * (1 - base_sum)) % 11
 
 
 def derive_seed(*parts: object) -> int:

@@ -47,6 +47,8 @@ ROLE_WORKFORCE = {
 OTHER_ROLE_WORKFORCE = (0.6, MOSTLY_FULL_TIME)
 
 PATIENT_STATES = ("normal", "deceased", "sensitive", "inactive", "no-appointments")
+ENGLAND = "england"   # patients.age_bands / female_share: the ONS figures shipped in gpsynth.reference
+MAX_AGE = 105         # the oldest single year of age in those figures
 
 DEFAULTS: dict = {
     "name": "default",
@@ -121,9 +123,9 @@ DEFAULTS: dict = {
     },
     "patients": {
         "nhs_number_range": "999",
-        "female_share": 0.51,
-        "age_bands": {"0-4": 0.05, "5-17": 0.15, "18-29": 0.16, "30-44": 0.2, "45-64": 0.25,
-                      "65-79": 0.14, "80-89": 0.04, "90-104": 0.01},
+        # People: "england" takes the ONS mid-year estimates by single year of age and sex.
+        "female_share": ENGLAND,
+        "age_bands": ENGLAND,
         "verification": {"01": 0.97, "02": 0.02, "03": 0.01},
         "special": {"deceased": 1, "sensitive": 1, "inactive": 1, "no-appointments": 1},
         "fixed": [],
@@ -252,8 +254,8 @@ class Scenario:
     annual_leave_weeks: int
     training_days: int
     nhs_number_range: str
-    female_share: float
-    age_bands: tuple[tuple[int, int, float], ...]
+    female_share: float | None                        # None: England's female share at each age
+    age_bands: tuple[tuple[int, int, float], ...] | None  # None: England's ages; else band weights
     verification: tuple[tuple[str, float], ...]
     special: dict
     source: str                        # where the rules came from, for messages
@@ -550,19 +552,31 @@ class _Reader:
             self.fail(key, "ages must satisfy 0 <= low <= high <= 110")
         return low, high
 
-    def age_bands(self, raw, key: str) -> tuple[tuple[int, int, float], ...]:
+    # -- People: ages and sexes of the registered population ---------------------------------------
+
+    def female_share(self, raw, key: str) -> float | None:
+        return None if raw == ENGLAND else self.share(raw, key)
+
+    def age_bands(self, raw, key: str) -> tuple[tuple[int, int, float], ...] | None:
+        """Band weights; within a band, ages keep England's single-year shape."""
+        if raw == ENGLAND:
+            return None
+        if isinstance(raw, str):
+            self.fail(key, f"must be {ENGLAND!r} or a mapping of age bands to weights, got {raw!r}")
         bands = []
         for band, weight in self.mapping(raw, key).items():
             try:
                 low, high = (int(x) for x in str(band).split("-"))
             except ValueError:
                 self.fail(f"{key}.{band}", "an age band is written LOW-HIGH in years, e.g. 18-29")
-            if not 0 <= low <= high <= 110:
-                self.fail(f"{key}.{band}", "ages must satisfy 0 <= low <= high <= 110")
+            if not 0 <= low <= high <= MAX_AGE:
+                self.fail(f"{key}.{band}", f"ages must satisfy 0 <= low <= high <= {MAX_AGE}")
             bands.append((low, high, self.share(weight, f"{key}.{band}")))
         if not bands or sum(w for *_, w in bands) <= 0:
             self.fail(key, "needs at least one age band with a weight above 0")
         return tuple(bands)
+
+    # ----------------------------------------------------------------------------------------------
 
     def scenario(self, m: dict, rules_yaml: str) -> Scenario:
         practices = self.known_keys(m["practices"], tuple(DEFAULTS["practices"]), "practices")
@@ -657,7 +671,7 @@ class _Reader:
             annual_leave_weeks=self.integer(workforce["annual_leave_weeks"], "workforce.annual_leave_weeks", minimum=0),
             training_days=self.integer(workforce["training_days"], "workforce.training_days", minimum=0),
             nhs_number_range=patients["nhs_number_range"],
-            female_share=self.share(patients["female_share"], "patients.female_share"),
+            female_share=self.female_share(patients["female_share"], "patients.female_share"),
             age_bands=self.age_bands(patients["age_bands"], "patients.age_bands"),
             verification=self.weights(patients["verification"], "patients.verification", tuple(NHS_NUMBER_VERIFICATION)),
             special={state: self.integer(special.get(state, 0), f"patients.special.{state}", minimum=0) for state in PATIENT_STATES[1:]},

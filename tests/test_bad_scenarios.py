@@ -29,6 +29,12 @@ CASES = [
      ["must be a share between 0 and 1", "got -0.1"]),
     ("unknown role", "staff:\n  - {role: surgeon}\n", "staff[0].role",
      ["unknown role 'surgeon'", "allowed: " + ", ".join([*ROLE_ALIASES, *PRACTITIONER_ROLES])]),
+    ("age bands neither england nor a mapping", "patients: {age_bands: wales}\n", "patients.age_bands",
+     ["must be 'england' or a mapping of age bands to weights", "got 'wales'"]),
+    ("age band past the oldest age", "patients: {age_bands: {'90-120': 1}}\n", "patients.age_bands.90-120",
+     ["0 <= low <= high <= 105"]),
+    ("female share neither england nor a share", "patients: {female_share: most}\n", "patients.female_share",
+     ["must be a share between 0 and 1", "got 'most'"]),
     ("unknown delivery channel", "staff:\n  - {role: gp, channels: {Carrier-pigeon: 1}}\n", "staff[0].channels.Carrier-pigeon",
      ["unknown value 'Carrier-pigeon'", "allowed: " + ", ".join(DELIVERY_CHANNELS)]),
 ]

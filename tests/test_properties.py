@@ -64,3 +64,50 @@ def test_the_skipped_spring_hour_moves_forward_and_the_repeated_autumn_hour_is_b
     assert london_instant(date(2026, 3, 29), time(1, 0)) == "2026-03-29T02:00:00+01:00"
     assert london_instant(date(2026, 3, 29), time(0, 59)) == "2026-03-29T00:59:00+00:00"
     assert london_instant(date(2026, 10, 25), time(1, 30)) == "2026-10-25T01:30:00+01:00"
+
+
+def patient_instants(patient) -> dict[str, str]:
+    """Every field of a Patient record that holds an instant (a date and a time of day)."""
+    return {name: value for name in type(patient).__slots__
+            if isinstance(value := getattr(patient, name), str) and "T" in value and value[:4].isdigit()}
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32), as_of=st.sampled_from(CLOCK_CHANGE_DAYS) | st.dates(date(2000, 1, 1), date(2040, 12, 31)))
+def test_every_instant_a_patient_holds_exists_in_london(seed, as_of):
+    """Patients drawn around both clock changes: each instant field is London's wall time with London's offset."""
+    import random
+
+    from gpsynth.generate.patients import death_instant, practice_patients
+    from gpsynth.generate.pools import pools
+    from gpsynth.plan import make_plan
+    from gpsynth.records import Location, Practitioner
+
+    scenario = parse_scenario({"practices": {"count": 1, "list_size": 400},
+                               "patients": {"special": {"deceased": 300}}}, "test")
+    practice = make_plan(scenario, seed, as_of).practices[0]
+    site = Location("L1", "Main", "X", "", pools().address(random.Random(0), 0))
+    doctor = Practitioner("PR1", "1", (), "Doctor", "A", "Dr", "female", "R0260", "X")
+    patients = practice_patients(random.Random(seed), pools(), scenario, practice, as_of, "X", [site], [doctor], 0)
+    # The spring hour is 1 in 8,760 of a year's hours: draw it directly on the clock-change days too.
+    rng = random.Random(seed)
+    extra = [death_instant(rng, day) for day in CLOCK_CHANGE_DAYS for _ in range(100)]
+    instants = [v for p in patients for v in patient_instants(p).values()] + extra
+    deceased = [p for p in patients if p.state == "deceased"]
+    assert len(deceased) == 300 and all(patient_instants(p) == {"deceased_at": p.deceased_at} for p in deceased)
+    for text in instants:
+        instant = datetime.fromisoformat(text)
+        assert instant.utcoffset() is not None, text
+        assert instant.astimezone(LONDON).isoformat(timespec="seconds") == text, text
+
+
+@given(range_name=st.sampled_from(sorted(NHS_NUMBER_RANGES)), first=st.integers(0, 10**6), count=st.integers(0, 300))
+def test_nhs_numbers_drawn_as_arrays_match_the_sequence(range_name, first, count):
+    from itertools import islice
+
+    from gpsynth.identifiers import nhs_number_block, nhs_numbers
+
+    first = min(first, nhs_number_capacity(range_name) - count)
+    block = nhs_number_block(range_name, first, count)
+    assert block == list(islice(nhs_numbers(range_name, first), count))
+    assert all(mod11_valid(n) for n in block)

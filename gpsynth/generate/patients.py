@@ -1,26 +1,33 @@
-"""Registered patients: UK demographics, NHS numbers, registration details and special states."""
+"""Registered patients, drawn a practice at a time as arrays, then made into records.
+
+Ages and sexes follow England's mid-year estimates, forenames the rankings of the patient's birth
+years, surnames their national frequency; patients live in the practice's postcode district or a
+neighbouring one. Registrations start after birth and not before the NHS began.
+"""
 
 from __future__ import annotations
 
 import random
-from bisect import bisect
 from datetime import date, time
-from itertools import accumulate
+from itertools import repeat
+
+import numpy as np
 
 from ..calendar import london_instant
-from ..identifiers import nhs_numbers
+from ..identifiers import nhs_number_block
 from ..plan import PracticePlan
-from ..records import Location, Patient, Practitioner
+from ..records import Address, Location, Patient, Practitioner
 from ..scenario import PATIENT_STATES, Scenario
-from .pools import Pools
+from .pools import LAST_DECADE, UNIT_LETTERS, Pools, cumulative
 
-NHS_BEGAN = date(1948, 7, 5).toordinal()
+NHS_BEGAN = date(1948, 7, 5)
+ADULT_AGE = 18
 TITLES = {"female": ("Mrs", "Ms", "Miss"), "male": ("Mr",)}
-
-
-def pick(draw, values):
-    """A uniform choice from a sequence, by one draw of the generator (faster than random.choice)."""
-    return values[int(draw() * len(values))]
+HOME_DISTRICT_SHARE = 0.75            # the rest live in the neighbouring districts
+MOBILE_SHARE = 0.7
+MEAN_YEARS_REGISTERED = 12            # time since joining the practice, exponential, capped by age and 1948
+DAYS_PER_YEAR = 365.2425
+UNIX_EPOCH = date(1970, 1, 1).toordinal()
 
 
 def special_states(scenario: Scenario, count: int) -> list[str]:
@@ -29,63 +36,140 @@ def special_states(scenario: Scenario, count: int) -> list[str]:
     return ["normal"] * (count - len(specials)) + specials
 
 
+def age_shares(pools: Pools, scenario: Scenario) -> np.ndarray:
+    """Cumulative share of patients up to each single year of age."""
+    england = np.diff(pools.age_cum, prepend=0.0)
+    if scenario.age_bands is None:
+        return pools.age_cum
+    weights = np.zeros_like(england)
+    for low, high, weight in scenario.age_bands:
+        band = england[low:high + 1]
+        weights[low:high + 1] += weight * band / band.sum()
+    return cumulative(weights)
+
+
+def draw_ages_and_sexes(gen: np.random.Generator, pools: Pools, scenario: Scenario, count: int):
+    ages = np.searchsorted(age_shares(pools, scenario), gen.random(count), side="right")
+    female_share = pools.female_by_age[ages] if scenario.female_share is None else scenario.female_share
+    return ages, gen.random(count) < female_share
+
+
+def draw_birth_days(gen: np.random.Generator, ages: np.ndarray, today: int) -> np.ndarray:
+    """Birth ordinals for the given ages on `today`; everyone was born by yesterday."""
+    return today - 1 - ((ages + gen.random(len(ages))) * DAYS_PER_YEAR).astype(np.int64)
+
+
+def draw_registration_days(gen: np.random.Generator, born: np.ndarray, today: int) -> np.ndarray:
+    """Registration ordinals after birth, on or after the NHS began, no later than today."""
+    earliest = np.maximum(born + 1, NHS_BEGAN.toordinal())
+    span = today - earliest
+    back = gen.exponential(MEAN_YEARS_REGISTERED * DAYS_PER_YEAR, len(born))
+    back = np.where(back > span, gen.random(len(born)) * span, back)
+    return today - back.astype(np.int64)
+
+
+def draw_forenames(gen: np.random.Generator, pools: Pools, born: np.ndarray, female: np.ndarray) -> list[str]:
+    """Forenames from the ranking of a year near each birth year (parents' tastes lag and lead the
+    year's chart), by sex."""
+    years = (born - UNIX_EPOCH).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    years = years + gen.integers(-4, 5, len(born))
+    decades = np.clip(years // 10 * 10, min(d for d, _ in pools.forenames), LAST_DECADE)
+    draws = gen.random(len(born))
+    names = [""] * len(born)
+    for (decade, sex), (pool, cum) in pools.forenames.items():
+        members = np.flatnonzero((decades == decade) & (female == (sex == "female")))
+        for member, pick in zip(members.tolist(), np.searchsorted(cum, draws[members], side="right").tolist()):
+            names[member] = pool[pick]
+    return names
+
+
+def draw_addresses(gen: np.random.Generator, pools: Pools, home_district: int, count: int) -> list[Address]:
+    districts = pools.districts
+    nearby = np.array(districts.neighbours(home_district))
+    chosen = np.where(gen.random(count) < HOME_DISTRICT_SHARE, home_district,
+                      nearby[gen.integers(0, len(nearby), count)])
+    sectors = gen.integers(0, 10, count).tolist()
+    units = zip(gen.integers(0, len(UNIT_LETTERS), count).tolist(), gen.integers(0, len(UNIT_LETTERS), count).tolist())
+    houses = gen.integers(1, 200, count).tolist()
+    streets = gen.integers(0, len(pools.streets), count).tolist()
+    return [Address((f"{house} {pools.streets[street]}",), districts.towns[d], districts.counties[d],
+                    f"{districts.codes[d]} {sector}{UNIT_LETTERS[u1]}{UNIT_LETTERS[u2]}")
+            for d, sector, (u1, u2), house, street in zip(chosen.tolist(), sectors, units, houses, streets)]
+
+
 def practice_patients(rng: random.Random, pools: Pools, scenario: Scenario, practice: PracticePlan,
                       as_of: date, organization_id: str, locations: list[Location],
-                      clinicians: list[Practitioner]) -> list[Patient]:
+                      clinicians: list[Practitioner], home_district: int) -> list[Patient]:
+    gen = np.random.default_rng(rng.getrandbits(64))
     fixed = practice.fixed.patients if practice.fixed else ()
-    bands = tuple((low * 365, (high - low + 1) * 365) for low, high, _ in scenario.age_bands)
-    band_cum = tuple(accumulate(w for *_, w in scenario.age_bands))
+    count, today = practice.list_size, as_of.toordinal()
+    states = [f.state for f in fixed] + special_states(scenario, count - len(fixed))
+    special = np.array([state in ("deceased", "inactive") for state in states])
+
+    ages, female = draw_ages_and_sexes(gen, pools, scenario, count)
+    ages = np.where(special, np.maximum(ages, ADULT_AGE), ages)  # they need a past to have ended it in
+    born = draw_birth_days(gen, ages, today)
+    genders = [("male", "female")[f] for f in female.tolist()]
+    for n, pinned in enumerate(fixed):
+        born[n] = date.fromisoformat(pinned.birth_date).toordinal() if pinned.birth_date else born[n]
+        genders[n] = pinned.gender or genders[n]
+    registered = draw_registration_days(gen, born, today)
+    families = [pools.surnames[i] for i in np.searchsorted(pools.surname_cum, gen.random(count), side="right").tolist()]
+    givens = draw_forenames(gen, pools, born, np.array([g == "female" for g in genders]))
+    addresses = draw_addresses(gen, pools, home_district, count)
     status_codes, status_weights = zip(*scenario.verification)
-    status_cum = tuple(accumulate(status_weights))
+    statuses = [status_codes[i] for i in np.searchsorted(cumulative(status_weights), gen.random(count), side="right").tolist()]
+    mobile = (gen.random(count) < MOBILE_SHARE).tolist()
+    phone_picks = gen.integers(0, len(pools.mobiles), count).tolist()
+    phones = [(pools.mobiles if m else pools.landlines)[i] for m, i in zip(mobile, phone_picks)]
     doctor_ids = [p.id for p in clinicians if p.prefix == "Dr"] or [p.id for p in clinicians]
+    doctors = [doctor_ids[i] for i in gen.integers(0, len(doctor_ids), count).tolist()]
     location_ids = [location.id for location in locations]
-    states = [f.state for f in fixed] + special_states(scenario, practice.list_size - len(fixed))
-    numbers = nhs_numbers(scenario.nhs_number_range, practice.first_patient_number)
-    draw, today, adult_days = rng.random, as_of.toordinal(), 18 * 365
-    female_share, addresses, mobiles, landlines = scenario.female_share, pools.addresses, pools.mobiles, pools.landlines
-    patients = []
+    preferred = [location_ids[i] for i in gen.integers(0, len(location_ids), count).tolist()]
+    adult = (today - born >= ADULT_AGE * DAYS_PER_YEAR).tolist()
+    prefixes = [pick_title(gender, pick) if grown else ""
+                for gender, pick, grown in zip(genders, gen.integers(0, 3, count).tolist(), adult)]
+    ids = [f"{practice.ods_code}-P{n + 1}" for n in range(count)]
+    numbers = nhs_number_block(scenario.nhs_number_range, practice.first_patient_number, count)
+    for n, pinned in enumerate(fixed):
+        ids[n], numbers[n], statuses[n] = pinned.id or ids[n], pinned.nhs_number, "01"
+        families[n], givens[n] = pinned.family or families[n], pinned.given or givens[n]
+
+    ends, deaths = [None] * count, [None] * count
     for n, state in enumerate(states):
-        generated_number = next(numbers)
-        pinned = fixed[n] if n < len(fixed) else None
-        gender = pinned.gender if pinned and pinned.gender else ("female" if draw() < female_share else "male")
-        if pinned and pinned.birth_date:
-            born = date.fromisoformat(pinned.birth_date).toordinal()
-        else:
-            first_day, span = bands[bisect(band_cum, draw() * band_cum[-1])]
-            born = today - first_day - int(draw() * span)
-        joinable = max(born, NHS_BEGAN)   # no registration predates the NHS
-        registered = joinable + int(draw() * max(1, today - joinable))
-        registration_end = deceased_at = None
-        if state == "deceased":
-            died = max(born, today - 1 - int(draw() * 365))
-            registered = max(born, min(registered, died - 1))
-            deceased_at = london_instant(date.fromordinal(died), time(int(draw() * 24), pick(draw, (0, 15, 30, 45))))
-            registration_end = date.fromordinal(died).isoformat()
-        elif state == "inactive":
-            ended = max(born + 1, today - 30 - int(draw() * 690))
-            registered = max(born, min(registered, ended - 1))
-            registration_end = date.fromordinal(ended).isoformat()
-        listed = state != "sensitive"  # PDS withholds a sensitive patient's address and phone
-        mobile = draw() < 0.7
-        patients.append(Patient(
-            pinned.id if pinned and pinned.id else f"{practice.ods_code}-P{n + 1}",
-            pinned.nhs_number if pinned else generated_number,
-            "01" if pinned else status_codes[bisect(status_cum, draw() * status_cum[-1])],
-            pinned.family if pinned and pinned.family else pools.family_name(rng),
-            pinned.given if pinned and pinned.given else pools.given_name(rng, gender),
-            pick(draw, TITLES[gender]) if today - born >= adult_days else "",
-            gender,
-            date.fromordinal(born).isoformat(),
-            pick(draw, addresses) if listed else None,
-            pick(draw, mobiles if mobile else landlines) if listed else None,
-            "mobile" if mobile else "home",
-            organization_id,
-            pick(draw, doctor_ids),
-            pick(draw, location_ids),
-            date.fromordinal(registered).isoformat(),
-            registration_end,
-            "R",
-            state,
-            deceased_at,
-        ))
-    return patients
+        if state in ("deceased", "inactive"):
+            ends[n], deaths[n], registered[n] = ended_registration(rng, state, int(born[n]), int(registered[n]), today)
+        elif state == "sensitive":  # PDS withholds a sensitive patient's address and phone
+            addresses[n] = phones[n] = None
+    return list(map(Patient, ids, numbers, statuses, families, givens, prefixes, genders, iso_dates(born), addresses,
+                    phones, ["mobile" if m else "home" for m in mobile], repeat(organization_id), doctors, preferred,
+                    iso_dates(registered), ends, repeat("R"), states, deaths))
+
+
+def pick_title(gender: str, pick: int) -> str:
+    titles = TITLES.get(gender, ("",))
+    return titles[pick % len(titles)]
+
+
+def iso_dates(ordinals: np.ndarray) -> list[str]:
+    return np.datetime_as_string((ordinals - UNIX_EPOCH).astype("datetime64[D]")).tolist()
+
+
+def death_instant(rng: random.Random, day: date) -> str:
+    """A time of death on the day, to the quarter hour, as an instant that exists in London."""
+    return london_instant(day, time(rng.randrange(24), rng.choice((0, 15, 30, 45))))
+
+
+def ended_registration(rng: random.Random, state: str, born: int, registered: int, today: int):
+    """(registration end, deceased instant, registration start) for a patient who died or left.
+
+    The end falls after birth and registration start; a death time is a London wall-clock time that exists.
+    """
+    if state == "deceased":
+        ended = max(today - 1 - rng.randrange(365), born + 2)
+        deceased_at = death_instant(rng, date.fromordinal(ended))
+    else:
+        ended = max(today - 30 - rng.randrange(690), born + 2)
+        deceased_at = None
+    start = min(registered, ended - 1)
+    return date.fromordinal(ended).isoformat(), deceased_at, start

@@ -15,7 +15,7 @@ from .bookings import Booker
 from .patients import practice_patients
 from .pools import pools
 from .rota import SlotTimes, practice_open, schedule_slots, worked_sessions
-from .sites import consumer_organization, practice_locations, practice_organization
+from .sites import consumer_organization, practice_district, practice_locations, practice_organization
 from .staff import practitioners, schedules
 
 
@@ -31,8 +31,9 @@ def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
     name_pools = pools()
     shard = Shard(practice.ods_code)
 
-    organization = practice_organization(rng["sites"], name_pools, practice)
-    shard.locations = practice_locations(rng["sites"], name_pools, scenario, practice, organization)
+    district = practice_district(rng["sites"], name_pools)
+    organization = practice_organization(rng["sites"], name_pools, practice, district)
+    shard.locations = practice_locations(rng["sites"], name_pools, scenario, practice, organization, district)
     organization = dataclasses.replace(organization, main_location_id=shard.locations[0].id)
     shard.organizations = [organization]
 
@@ -44,7 +45,7 @@ def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
     shard.schedules = [schedule for schedule, _ in rota]
 
     shard.patients = practice_patients(rng["patients"], name_pools, scenario, practice, as_of, organization.id,
-                                       shard.locations, shard.practitioners)
+                                       shard.locations, shard.practitioners, district)
 
     days = list(days_between(first_day, last_day))
     slot_times, next_slot_id = SlotTimes(), id_counter(f"{practice.ods_code}-S")

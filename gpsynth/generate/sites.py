@@ -12,14 +12,19 @@ from .pools import Pools
 PRACTICE_NAME_PATTERNS = ("{town} Surgery", "{town} Medical Centre", "{street} Health Centre", "{family} and Partners")
 
 
-def address(rng: random.Random, pools: Pools) -> Address:
-    return rng.choice(pools.addresses)
+def practice_district(rng: random.Random, pools: Pools) -> int:
+    """The postcode district a practice sits in (an index into pools.districts)."""
+    return rng.randrange(len(pools.districts.codes))
 
 
-def practice_organization(rng: random.Random, pools: Pools, practice: PracticePlan) -> Organization:
+def anywhere(rng: random.Random, pools: Pools) -> Address:
+    return pools.address(rng, practice_district(rng, pools))
+
+
+def practice_organization(rng: random.Random, pools: Pools, practice: PracticePlan, district: int) -> Organization:
     fixed = practice.fixed
-    town = rng.choice(pools.towns)
-    street = rng.choice(pools.streets).split("\n")[-1].split(" ", 1)[-1]
+    town = pools.districts.towns[district]
+    street = rng.choice(pools.streets)
     name = rng.choice(PRACTICE_NAME_PATTERNS).format(town=town, street=street, family=pools.family_name(rng))
     return Organization(
         id=(fixed.id if fixed and fixed.id else practice.ods_code),
@@ -27,13 +32,15 @@ def practice_organization(rng: random.Random, pools: Pools, practice: PracticePl
         name=(fixed.name if fixed and fixed.name else name),
         org_type="gp-practice",
         phone=rng.choice(pools.landlines),
-        address=address(rng, pools),
+        address=pools.address(rng, district),
         main_location_id=None,
     )
 
 
 def practice_locations(rng: random.Random, pools: Pools, scenario: Scenario, practice: PracticePlan,
-                       organization: Organization) -> list[Location]:
+                       organization: Organization, district: int) -> list[Location]:
+    """The main surgery at the practice's address; branches in its district or a neighbouring one."""
+    nearby = (district, *pools.districts.neighbours(district))
     fixed_sites = practice.fixed.sites if practice.fixed else ()
     count = max(1 + scenario.branch_sites, len(fixed_sites))
     locations = []
@@ -45,7 +52,7 @@ def practice_locations(rng: random.Random, pools: Pools, scenario: Scenario, pra
             name=(fixed.name if fixed and fixed.name else default_name),
             organization_id=organization.id,
             phone=organization.phone if n == 0 else rng.choice(pools.landlines),
-            address=organization.address if n == 0 else address(rng, pools),
+            address=organization.address if n == 0 else pools.address(rng, rng.choice(nearby)),
             ods_site_code=fixed.ods_site_code if fixed else None,
         ))
     return locations
@@ -58,5 +65,5 @@ def consumer_organization(rng: random.Random, pools: Pools, consumer: Consumer) 
         name=consumer.name,
         org_type=consumer.org_type,
         phone=rng.choice(pools.landlines),
-        address=address(rng, pools),
+        address=anywhere(rng, pools),
     )
