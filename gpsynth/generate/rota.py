@@ -1,4 +1,5 @@
-"""Rota rules: which days a clinic runs, and the slots each session yields on a day."""
+"""Rota rules: which sessions each clinician works on which day (`worked_sessions`: part time, leave,
+training, extended access), and the slots a worked session yields (`schedule_slots`)."""
 
 from __future__ import annotations
 
