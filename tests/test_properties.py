@@ -1,4 +1,4 @@
-"""Properties of the rules' building blocks, over many inputs: NHS numbers and London instants."""
+"""Properties of the rules' building blocks, over many inputs: NHS numbers, London instants and patients."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from generated import mod11_valid
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpsynth.calendar import LONDON, london_instant, london_offset
 from gpsynth.identifiers import NHS_NUMBER_RANGES, nhs_number, nhs_number_capacity
+from gpsynth.scenario import parse_scenario
 
 
 @pytest.mark.parametrize("range_name", sorted(NHS_NUMBER_RANGES))
