@@ -113,7 +113,7 @@ def mix_rate(counts: dict[str, int], rates: dict[str, float]) -> float:
 
 
 def end_to_end(scenario, workers: int, folder: Path) -> tuple[float, dict]:
-    summary = generate(scenario, 1, AS_OF, folder / f"w{workers}", OutputOptions(("ndjson",)), workers=workers)
+    summary = generate(scenario, 1, AS_OF, folder / f"w{workers}", options=OutputOptions(("ndjson",)), workers=workers)
     return rate(sum(summary.counts.values()), summary.seconds), dict(summary.counts)
 
 

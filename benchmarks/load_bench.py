@@ -167,7 +167,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="gpsynth-load-bench-") as tmp:
         work = Path(tmp)
         dataset = work / "pcn"
-        summary = generate(pcn(args.practices), 1, AS_OF, dataset, OutputOptions(formats=("ndjson",)))
+        summary = generate(pcn(args.practices), 1, AS_OF, dataset, options=OutputOptions(formats=("ndjson",)))
         print(f"dataset: pcn, {summary.counts.total():,} resources "
               f"({', '.join(f'{t} {n:,}' for t, n in summary.counts.items())})")
 

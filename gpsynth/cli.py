@@ -3,64 +3,32 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
 from decimal import Decimal
-from functools import wraps
 from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from . import __version__
+from .cli_options import (Commands, as_of_option, console, file_format_options, limit_option, out_folder_option, progress,
+                          store_argument)
 from .dataset import FORMATS, OutputOptions, default_workers, generate
 from .errors import GpsynthError
 from .export import EXPORT_FORMATS, export_store
 from .load import FHIR_VERSIONS, MODES, LoadOptions, RetryPolicy, load, parse_header, parse_only, plan_load
 from .load.display import plan_table, report_renderables as load_renderables
 from .load.options import DEFAULT_CHECKPOINT, parse_auto, parse_bundle_size
+from .output import make_parent
 from .scenario import load_scenario, preset_names, preset_text
+from .spine import CONSUMER_ASID, PROVIDER_ASID
 from .store import DEFAULT_STORE_NAME, run_query
 from .store.query import OUTPUT_FORMATS, TEXT_FORMATS, cell_text
-from .validate import report_renderables, validate_folder
-
-console = Console(stderr=True)
+from .validate import report_renderables, validate_dataset
 
 
-def friendly_errors(command):
-    """Problems the user can fix become one line on stderr and exit code 2, never a traceback."""
-
-    @wraps(command)
-    def run(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except GpsynthError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-
-    return run
-
-
-def parse_as_of(value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-25", param_hint="--as-of")
-
-
-def parse_formats(value: str) -> tuple[str, ...]:
-    formats = tuple(part.strip() for part in value.split(",") if part.strip())
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise click.BadParameter(f"{value!r}: allowed formats are {', '.join(FORMATS)} (comma-separated)", param_hint="--format")
-    return formats
-
-
-@click.group()
+@click.group(cls=Commands)
 @click.version_option(__version__, prog_name="gpsynth")
 def main():
     """Generate linked, realistic, current GP Connect 1.2.7 appointment books."""
@@ -71,33 +39,26 @@ Examples:
   gpsynth generate --out out/
   gpsynth generate --scenario pcn --seed 7 --as-of 2026-03-23 --format json,ndjson --out pcn/
   gpsynth generate --scenario my-rules.yaml --format json --bundle transaction --bundle-size 500 --out tx/
-  gpsynth generate --scenario pcn --format duckdb,parquet --out store/      then: gpsynth sql store/gpsynth.duckdb "..."
+  gpsynth generate --scenario pcn --format duckdb,parquet --out store/      then: gpsynth sql store/ "..."
 """)
-@click.option("--scenario", "scenario_name", metavar="NAME|FILE", help="A preset name (see `gpsynth scenarios`) or a YAML file. Default: built-in rules.")
+@click.option("--scenario", "scenario_name", metavar="NAME|FILE",
+              help="A preset name (see `gpsynth scenarios`) or a YAML file. Default: built-in rules.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same scenario, seed and --as-of give byte-identical output.")
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Reference date the horizon and history are counted from. Default: today.")
-@click.option("--format", "formats", default="ndjson", show_default=True, help=f"Comma-separated: {', '.join(FORMATS)}.")
-@click.option("--bundle", "bundle_kind", type=click.Choice(["collection", "transaction"]), default="collection", show_default=True,
-              help="json format: a collection Bundle per practice, or transaction Bundles of PUTs.")
-@click.option("--bundle-size", type=click.IntRange(min=1), default=1000, show_default=True, help="Most entries per transaction Bundle.")
-@click.option("--max-file-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Split NDJSON and Parquet files past this size.")
+@as_of_option("Reference date the horizon and history are counted from.")
+@file_format_options(FORMATS)
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes generating practices in parallel. Default: cores.")
 @click.option("--dask", "dask_address", metavar="SCHEDULER_ADDRESS", help="Generate practices on a Dask cluster, e.g. tcp://10.0.0.5:8786.")
 @click.option("--out", required=True, metavar="FOLDER|URL",
-              help="Output folder, or an fsspec URL such as s3://bucket/data (written atomically).")
-@click.option("--overwrite", is_flag=True, help="Replace the output folder if it already has content.")
-@friendly_errors
+              help="Output folder, created if need be, or an fsspec URL such as s3://bucket/data (written atomically).")
+@click.option("--overwrite", is_flag=True, help="Replace the output folder if it has content; only a folder gpsynth wrote.")
 def generate_command(scenario_name, seed, as_of, formats, bundle_kind, bundle_size, max_file_mb, workers, dask_address, out,
                      overwrite):
     """Generate a dataset into OUT."""
     scenario = load_scenario(scenario_name)
-    options = OutputOptions(parse_formats(formats), bundle_kind, bundle_size, max_file_mb * 1024 * 1024)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
-        task = progress.add_task(f"generating {scenario.name}", total=None)
-        summary = generate(scenario, seed, parse_as_of(as_of), out, options, workers or default_workers(), overwrite,
-                           on_shard=lambda done, total: progress.update(task, completed=done, total=total),
-                           dask_address=dask_address)
+    options = OutputOptions(formats, bundle_kind, bundle_size, max_file_mb * 1024 * 1024)
+    with progress(f"generating {scenario.name}") as update:
+        summary = generate(scenario, seed, as_of, out, options=options, workers=workers or default_workers(), overwrite=overwrite,
+                           on_shard=lambda done, total: update(done, total), dask_address=dask_address)
     table = Table(title=f"{scenario.name} → {out}  ({summary.seconds:.1f} s)")
     table.add_column("resource")
     table.add_column("count", justify="right")
@@ -111,18 +72,23 @@ def generate_command(scenario_name, seed, as_of, formats, bundle_kind, bundle_si
 @main.command(epilog="""\b
 Examples:
   gpsynth validate out/                  check every resource of out/ (ndjson/ and json/)
+  gpsynth validate out/ndjson/           one rendition
+  gpsynth validate store/                a store, as a sandbox left it
   gpsynth validate --sample 5000 big/    models on 5,000 resources per type, invariants on all
-  gpsynth validate --show 500 out/       list up to 500 problems
+  gpsynth validate --limit 500 out/      list up to 500 problems
 """)
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("dataset", type=click.Path(path_type=Path), metavar="FOLDER|STORE")
 @click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N",
               help="Check at most N resources of each type against the STU3 models. Invariants always cover all. Default: all.")
-@click.option("--show", type=click.IntRange(min=0), default=50, show_default=True, metavar="COUNT", help="Most problems to list.")
-@friendly_errors
-def validate(folder, sample, show):
-    """Check a generated FOLDER against the FHIR STU3 models and gpsynth's invariants; exit 1 on problems."""
-    report = validate_folder(folder, sample)
-    Console().print(*report_renderables(report, show))
+@limit_option(50, "problems")
+def validate(dataset, sample, limit):
+    """Check a generated dataset against the FHIR STU3 models and gpsynth's invariants; exit 1 on problems.
+
+    FOLDER is the --out folder of `gpsynth generate`, or its ndjson/ or json/ folder; STORE is a store file or the
+    folder holding it."""
+    with progress("validating") as update:
+        report = validate_dataset(dataset, sample=sample, on_progress=update)
+    Console().print(*report_renderables(report, limit))
     if report.problems:
         sys.exit(1)
 
@@ -133,7 +99,6 @@ Examples:
   gpsynth scenarios pcn          print the pcn preset's rules
 """)
 @click.argument("name", required=False)
-@friendly_errors
 def scenarios(name):
     """List the scenario presets, or show one."""
     if name:
@@ -178,21 +143,20 @@ Examples:
 @click.option("--dry-run", is_flag=True, help="Print the plan (bundles per type) and send nothing.")
 @click.option("--verify", is_flag=True, help="Afterwards, check that every loaded id is on the server (by count where "
                                              "it is exact, else by _id searches) and say how.")
-@friendly_errors
 def load_command(source, server, mode, bundle_size, concurrency, only, fhir_version, keep_profiles, headers, timeout,
                  retries, checkpoint, resume, dry_run, verify):
     """Load SOURCE (a store file or generated folder) into a FHIR server, resumably; exit 1 if anything failed."""
     options = LoadOptions(mode=parse_auto(mode), bundle_size=parse_bundle_size(bundle_size), concurrency=concurrency,
-                          only=parse_only(only), fhir_version=parse_auto(fhir_version), keep_profiles=keep_profiles, headers=tuple(parse_header(h) for h in headers),
+                          only=parse_only(only), fhir_version=parse_auto(fhir_version), keep_profiles=keep_profiles,
+                          headers=tuple(parse_header(h) for h in headers),
                           retry=RetryPolicy(retries=retries, timeout=timeout), checkpoint=checkpoint, resume=resume, verify=verify)
     if dry_run:
         Console().print(plan_table(plan_load(source, server, options)))
         return
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as progress:
-        task = progress.add_task("loading", total=None)
-        report = load(source, server, options, on_progress=lambda resource_type, done, total: progress.update(
-            task, description=resource_type, completed=done, total=total), on_note=progress.console.print)
+    make_parent(checkpoint)
+    with progress("loading") as update:
+        report = load(source, server, options, on_progress=lambda resource_type, done, total: update(done, total, resource_type),
+                      on_note=console.print)
     Console().print(*load_renderables(report))
     if not report.ok:
         sys.exit(1)
@@ -204,19 +168,16 @@ Examples:
   gpsynth export store/{DEFAULT_STORE_NAME} --format json --bundle transaction --bundle-size 500 --out tx/
   gpsynth export store/{DEFAULT_STORE_NAME} --format json,ndjson,parquet --out files/
 """)
-@click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "formats", default="ndjson", show_default=True, help=f"Comma-separated: {', '.join(EXPORT_FORMATS)}.")
-@click.option("--bundle", "bundle_kind", type=click.Choice(["collection", "transaction"]), default="collection", show_default=True,
-              help="json format: a collection Bundle per practice, or transaction Bundles of PUTs.")
-@click.option("--bundle-size", type=click.IntRange(min=1), default=1000, show_default=True, help="Most entries per transaction Bundle.")
-@click.option("--max-file-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Split NDJSON and Parquet files past this size.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder (written atomically).")
-@click.option("--overwrite", is_flag=True, help="Replace the output folder if it already has content.")
-@friendly_errors
+@store_argument
+@file_format_options(EXPORT_FORMATS)
+@out_folder_option
 def export_command(store, formats, bundle_kind, bundle_size, max_file_mb, out, overwrite):
-    """Write the dataset in a STORE out as files, exactly as `gpsynth generate` would have."""
-    options = OutputOptions(parse_formats(formats), bundle_kind, bundle_size, max_file_mb * 1024 * 1024)
-    counts = export_store(store, out, options, overwrite)
+    """Write the dataset in a STORE out as files, exactly as `gpsynth generate` would have.
+
+    STORE is a store file, or the folder holding it."""
+    options = OutputOptions(formats, bundle_kind, bundle_size, max_file_mb * 1024 * 1024)
+    with progress("exporting") as update:
+        counts = export_store(store, out, options=options, overwrite=overwrite, on_shard=update)
     console.print(f"{sum(counts.values()):,} resources → {out}")
 
 
@@ -228,14 +189,15 @@ Examples:
 Tables: organization, location, practitioner, schedule, slot, patient, appointment, shard, dataset.
 Views: free_slots_by_day, patient_appointments, schedule_utilisation.
 """)
-@click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
+@store_argument
 @click.argument("query")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="Most rows to print.")
+@limit_option(100, "rows")
 @click.option("--format", "output_format", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True,
               help="A table to read, or csv, json or markdown for scripts and documents.")
-@friendly_errors
 def sql(store, query, limit, output_format):
-    """Run a read-only SQL QUERY on a STORE (no other file can be read or written) and print the rows."""
+    """Run a read-only SQL QUERY on a STORE (no other file can be read or written) and print the rows.
+
+    STORE is a store file, or the folder holding it."""
     result = run_query(store, query, limit)
     if output_format != "table":
         click.echo(TEXT_FORMATS[output_format](result), nl=False)
@@ -262,15 +224,17 @@ def sql(store, query, limit, output_format):
 Examples:
   gpsynth generate --scenario pcn --format duckdb --out store/ && gpsynth report store/gpsynth.duckdb --out pcn.html
 """)
-@click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"), show_default=True,
-              help="The HTML file to write (replaced whole when complete).")
-@friendly_errors
+@store_argument
+@click.option("--out", type=click.Path(path_type=Path), default=Path("report.html"), show_default=True, metavar="FILE",
+              help="The HTML file to write, its folder created if need be (replaced whole when complete).")
 def report(store, out):
-    """Write a self-contained HTML report of what a STORE holds: counts, utilisation, fill rate, mix, patients, calendar."""
+    """Write a self-contained HTML report of what a STORE holds: counts, utilisation, fill rate, mix, patients, calendar.
+
+    STORE is a store file, or the folder holding it."""
     from .report import write_report
 
-    written = write_report(store, out)
+    with progress("writing the report"):
+        written = write_report(store, out)
     practices = f"{written.practices} practice" + ("" if written.practices == 1 else "s")
     console.print(f"{sum(written.counts.values()):,} resources in {practices} → {written.path}")
 
@@ -281,10 +245,10 @@ Examples:
   gpsynth serve pcn/gpsynth.duckdb --port 9000 --roll          keep the horizon current while it runs
   gpsynth serve gpc/ --admin                                   also accept FHIR Bundles of PUTs (gpsynth load)
 """)
-@click.argument("store", type=click.Path(exists=True, path_type=Path))
+@store_argument
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
-@click.option("--provider-asid", default="918999198993", show_default=True, help="The ASID Ssp-To must name.")
+@click.option("--provider-asid", default=PROVIDER_ASID, show_default=True, help="The ASID Ssp-To must name.")
 @click.option("--admin", is_flag=True, help="Accept plain FHIR transaction/batch Bundles of PUTs POSTed at a base URL.")
 @click.option("--roll", is_flag=True, help="Move the horizon to today on start, and after every midnight.")
 @click.option("--access-log", is_flag=True, help="Log every request.")
@@ -295,9 +259,10 @@ Examples:
 @click.option("--list", "list_all", is_flag=True, help="Name every practice's base URL at start (else the first few).")
 @click.option("--public-url", metavar="URL", help="The origin consumers reach the sandbox at, for every absolute URL it "
                                                   "writes (Location, fullUrl). Default: http://HOST:PORT.")
-@friendly_errors
 def serve_command(store, host, port, provider_asid, admin, roll, access_log, admin_token, max_body, list_all, public_url):
-    """Serve a STORE as a GP Connect 1.2.7 sandbox provider: every practice at /{ODS}/STU3/1/gpconnect."""
+    """Serve a STORE as a GP Connect 1.2.7 sandbox provider: every practice at /{ODS}/STU3/1/gpconnect.
+
+    STORE is a store file, or the folder holding it."""
     from .sandbox.app import SandboxOptions
     from .sandbox.server import check_public_url, serve
 
@@ -312,28 +277,31 @@ def serve_command(store, host, port, provider_asid, admin, roll, access_log, adm
 Examples:
   gpsynth refresh gpc/gpsynth.duckdb         e.g. daily from cron (a running `gpsynth serve` of it rolls it itself)
 """)
-@click.argument("store", type=click.Path(exists=True, path_type=Path))
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The day to roll to. Default: today.")
-@friendly_errors
+@store_argument
+@as_of_option("The day to roll to.")
 def refresh_command(store, as_of):
-    """Move a STORE's horizon forward to today, keeping every booking (what `gpsynth serve --roll` does)."""
+    """Move a STORE's horizon forward to today, keeping every booking (what `gpsynth serve --roll` does).
+
+    STORE is a store file, or the folder holding it."""
     from .sandbox.roll import roll_store
-    from .sandbox.server import store_path
     from .store import open_store, transaction
+    from .store.database import store_file
     from .store.served import ask_server, server_info
 
-    running = server_info(store_path(store))
+    store = store_file(store)
+    running = server_info(store)
     if running is not None:         # the server rolls its own store, keeping what it serves in step
-        connection, summary = ask_server(running, f"refresh {parse_as_of(as_of).isoformat()}")
+        connection, summary = ask_server(running, f"refresh {as_of.isoformat()}")
         connection.close()
         console.print(summary)
         return
-    con = open_store(store_path(store), read_only=False)
-    try:
-        with transaction(con):
-            rolled = roll_store(con, parse_as_of(as_of))
-    finally:
-        con.close()
+    with progress("rolling the horizon forward"):
+        con = open_store(store, read_only=False)
+        try:
+            with transaction(con):
+                rolled = roll_store(con, as_of)
+        finally:
+            con.close()
     console.print(rolled.summary())
 
 
@@ -361,24 +329,25 @@ Examples:
   gpsynth feeders store/gpsynth.duckdb --tool k6 --base-url https://sandbox.example.org --search-days 7 --out k6/
   gpsynth feeders store/gpsynth.duckdb --tool jmeter --max-slots 5000 --out jmeter/
 """)
-@click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
+@store_argument
 @click.option("--tool", type=click.Choice(["locust", "k6", "jmeter"]), required=True, help="The load-test tool to write a script for.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder (written atomically).")
+@out_folder_option
 @click.option("--base-url", default="http://127.0.0.1:8080", show_default=True, metavar="URL",
               help="Where the sandbox serving STORE listens; practices are below it at /<ODS>/STU3/1/gpconnect.")
-@click.option("--provider-asid", default="918999198993", show_default=True, help="Ssp-To: the provider's ASID.")
-@click.option("--consumer-asid", default="200000000359", show_default=True, help="Ssp-From: the consumer's ASID.")
+@click.option("--provider-asid", default=PROVIDER_ASID, show_default=True, help="Ssp-To: the provider's ASID.")
+@click.option("--consumer-asid", default=CONSUMER_ASID, show_default=True, help="Ssp-From: the consumer's ASID.")
 @click.option("--search-days", type=click.IntRange(1, 14), default=1, show_default=True,
               help="Days each slot search covers, from the slot's day (GP Connect allows at most 14).")
 @click.option("--max-slots", type=click.IntRange(min=1), default=None, help="Most slot rows, earliest first. Default: all.")
-@click.option("--overwrite", is_flag=True, help="Replace the output folder if it already has content.")
-@friendly_errors
 def feeders(store, tool, out, base_url, provider_asid, consumer_asid, search_days, max_slots, overwrite):
     """Write load-test feeders from a STORE: CSV rows of free slots, bookable patients and consumers, and a script
-    that searches, books, reads and cancels with GP Connect headers and JWTs."""
+    that searches, books, reads and cancels with GP Connect headers and JWTs.
+
+    STORE is a store file, or the folder holding it."""
     from .feeders import FeederOptions, write_feeders
 
-    written = write_feeders(store, out, FeederOptions(tool, base_url, provider_asid, consumer_asid, search_days, max_slots),
-                            overwrite=overwrite)
+    with progress("writing feeders"):
+        written = write_feeders(store, out, FeederOptions(tool, base_url, provider_asid, consumer_asid, search_days, max_slots),
+                                overwrite=overwrite)
     console.print(f"{written.slots:,} slots, {written.patients:,} patients, {written.consumers:,} consumers → {written.folder}")
     console.print(f"run: cd {written.folder} && {written.run}")

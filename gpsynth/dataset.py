@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from . import __version__
 from .errors import GpsynthError
@@ -20,7 +20,7 @@ from .output import output_folder
 from .plan import Plan, PracticePlan, make_plan
 from .records import Shard
 from .scenario import Scenario
-from .sinks.base import DatasetInfo, ShardOutput
+from .sinks.base import DatasetInfo, ShardOutput, Sink
 from .sinks.duckdb import DuckdbSink
 from .sinks.json_bundles import BUNDLE_KINDS, DEFAULT_BUNDLE_SIZE, JsonBundleSink
 from .sinks.ndjson import DEFAULT_MAX_FILE_BYTES, NdjsonSink
@@ -61,8 +61,8 @@ def dataset_info(plan: Plan) -> DatasetInfo:
                        last_updated_for(plan.as_of), __version__)
 
 
-def make_sinks(folder: Path, info: DatasetInfo, options: OutputOptions) -> list:
-    sinks = []
+def make_sinks(folder: Path, info: DatasetInfo, options: OutputOptions) -> list[Sink]:
+    sinks: list[Sink] = []
     if "json" in options.formats:
         sinks.append(JsonBundleSink(folder, info, options.bundle_kind, options.bundle_size))
     if "ndjson" in options.formats:
@@ -97,13 +97,20 @@ def rendered_shards(plan: Plan, workers: int = 1, needs: frozenset[str] = frozen
     yield from map_in_order(partial(render_practice, rules, needs), plan.practices, workers, dask_address)
 
 
-def generate(scenario: Scenario, seed: int, as_of: date, out: Path | str, options: OutputOptions = OutputOptions(),
+def generate(scenario: Scenario, seed: int, as_of: date, out: Path | str, *, options: OutputOptions = OutputOptions(),
              workers: int = 1, overwrite: bool = False, on_shard: Callable[[int, int], None] | None = None,
              dask_address: str | None = None, extra_sinks: Sequence = ()) -> Summary:
     """Write the dataset to `out` (a folder or an fsspec URL) atomically; `on_shard(done, total)` reports progress.
 
     Practices are generated on `workers` local processes, or on the Dask cluster at `dask_address`.
-    `extra_sinks` receive the shards too, beside the sinks of the chosen formats."""
+    `extra_sinks` receive the shards too, beside the sinks of the chosen formats. `overwrite` replaces a
+    folder gpsynth wrote before.
+
+    >>> summary = generate(load_scenario("demo"), 1, date(2026, 11, 25), "demo/",
+    ...                    options=OutputOptions(("ndjson", "duckdb")))      # doctest: +SKIP
+    >>> summary.counts["Slot"]                                             # doctest: +SKIP
+    3424
+    """
     started = time.perf_counter()
     plan = make_plan(scenario, seed, as_of)
     summary = Summary()

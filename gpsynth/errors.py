@@ -14,3 +14,12 @@ class ScenarioError(GpsynthError):
         self.source, self.key, self.message = source, key, message
         where = f"{source}: {key}: " if key else f"{source}: "
         super().__init__(where + message)
+
+
+def yaml_error(source: str, exc: Exception) -> ScenarioError:
+    """A PyYAML error as one line that editors can jump to: file:line:column: what the parser found."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    return ScenarioError(where, "", f"not valid YAML: {problem}" + (f" ({context})" if context else ""))

@@ -9,13 +9,14 @@ README saying how it was made. Regenerate them all (from the repository root) wi
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import click
+
 from . import __version__
+from .cli_options import OneLineErrors
 from .dataset import OutputOptions, generate
 from .errors import GpsynthError
 from .output import atomic_folder
@@ -49,7 +50,7 @@ def write_pack(pack: Pack, root: Path) -> Path:
     """Generate `pack` into root/<name>/, replacing what was there, whole or not at all."""
     target = Path(root) / pack.name
     with atomic_folder(target, overwrite=True) as folder:
-        summary = generate(load_scenario(pack.scenario), pack.seed, pack.as_of, folder, OutputOptions(pack.formats),
+        summary = generate(load_scenario(pack.scenario), pack.seed, pack.as_of, folder, options=OutputOptions(pack.formats),
                            workers=1, overwrite=True)
         readme = render("fixture_pack.md.j2", pack=pack, counts=summary.counts, store_name=DEFAULT_STORE_NAME,
                         version=__version__)
@@ -57,20 +58,14 @@ def write_pack(pack: Pack, root: Path) -> Path:
     return target
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gpsynth.fixture_packs", description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help=f"folder holding the packs (default {DEFAULT_ROOT})")
-    args = parser.parse_args(argv)
-    try:
-        if not args.root.parent.is_dir():
-            raise GpsynthError(f"{args.root.parent}: no such folder; run from the repository root or pass --root")
-        for pack in PACKS:
-            print(f"{pack.name}: {pack.command} → {write_pack(pack, args.root)}")
-    except GpsynthError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+@click.command(cls=OneLineErrors, help=__doc__.splitlines()[0])
+@click.option("--root", type=click.Path(path_type=Path), default=DEFAULT_ROOT, show_default=True, help="The folder holding the packs.")
+def main(root: Path) -> None:
+    if not root.parent.is_dir():
+        raise GpsynthError(f"{root.parent}: no such folder; run from the repository root or pass --root")
+    for pack in PACKS:
+        click.echo(f"{pack.name}: {pack.command} → {write_pack(pack, root)}")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main(prog_name="python -m gpsynth.fixture_packs")

@@ -49,7 +49,7 @@ class Dataset:
     @classmethod
     def generate(cls, scenario: Scenario, seed: int, as_of: date, folder: Path) -> "Dataset":
         memory = MemorySink()
-        generate(scenario, seed, as_of, folder, OutputOptions(("json", "ndjson")), workers=1, overwrite=True,
+        generate(scenario, seed, as_of, folder, options=OutputOptions(("json", "ndjson")), workers=1, overwrite=True,
                  extra_sinks=[memory])
         return cls(Path(folder), as_of, memory.resources, memory.shards)
 

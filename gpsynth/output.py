@@ -1,18 +1,30 @@
 """Output folders that appear whole or not at all: a local folder, or any fsspec URL.
 
-A local folder is written beside its target and renamed into place when complete. A URL
-(s3://, gs://, abfs://, memory://, ... with the matching fsspec driver installed) is staged in a
+A local folder is written beside its target (`.NAME.PID.XXXX.partial`) and renamed into place when
+complete; the partial folders of a run that was killed are removed by the next run to the same target.
+A URL (s3://, gs://, abfs://, memory://, ... with the matching fsspec driver installed) is staged in a
 local temporary folder, uploaded beside the target and moved into place when complete.
+
+Every folder gpsynth writes holds a marker file, and `overwrite` replaces only a folder that has one:
+never the current folder or one holding it, never someone else's files.
 """
 
 from __future__ import annotations
 
+import glob
+import os
+import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import GpsynthError
+
+MARKER = ".gpsynth-output"
+MARKER_TEXT = "Written by gpsynth: `--overwrite` may replace this folder whole.\n"
+LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.(?:partial|old)$")
 
 
 def is_url(target: str | Path) -> bool:
@@ -20,7 +32,7 @@ def is_url(target: str | Path) -> bool:
 
 
 @contextmanager
-def output_folder(target: str | Path, overwrite: bool = False):
+def output_folder(target: str | Path, overwrite: bool = False) -> Iterator[Path]:
     """Yield a local folder whose content becomes `target` if the block succeeds."""
     if not is_url(target):
         with atomic_folder(Path(target), overwrite) as folder:
@@ -28,6 +40,7 @@ def output_folder(target: str | Path, overwrite: bool = False):
         return
     fs, path = remote_target(str(target), overwrite)
     with tempfile.TemporaryDirectory(prefix="gpsynth-") as staging:
+        (Path(staging) / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         yield Path(staging)
         upload(fs, Path(staging), path)
 
@@ -39,8 +52,12 @@ def remote_target(url: str, overwrite: bool):
         fs, path = url_to_fs(url)
     except (ImportError, ValueError) as exc:
         raise GpsynthError(f"{url}: cannot write there ({exc}); install the fsspec driver for this URL") from None
-    if fs.exists(path) and fs.ls(path) and not overwrite:
-        raise GpsynthError(f"{url}: the output folder exists and is not empty; choose another --out or pass --overwrite")
+    if fs.exists(path) and fs.ls(path):
+        if not overwrite:
+            raise GpsynthError(f"{url}: the output folder exists and is not empty; choose another --out or pass --overwrite")
+        if not fs.exists(f"{path.rstrip('/')}/{MARKER}"):
+            raise GpsynthError(f"{url}: --overwrite replaces only a folder gpsynth wrote, and this one has no {MARKER}; "
+                               "choose another --out")
     return fs, path
 
 
@@ -54,24 +71,111 @@ def upload(fs, staging: Path, path: str) -> None:
     fs.mv(partial, path, recursive=True)
 
 
+def check_replaceable(target: Path, overwrite: bool) -> None:
+    """GpsynthError unless `target` may become gpsynth's output: absent, an empty folder, or (with
+    `overwrite`) a folder gpsynth wrote that does not hold the current folder."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise GpsynthError(f"{target}: exists and is not a folder; choose another --out")
+    if Path.cwd().is_relative_to(target.resolve()):
+        raise GpsynthError(f"{target}: is the current folder or holds it; choose a new folder for --out")
+    if not any(target.iterdir()):
+        return
+    if not overwrite:
+        raise GpsynthError(f"{target}: the output folder exists and is not empty; choose another --out or pass --overwrite")
+    if not (target / MARKER).is_file():
+        raise GpsynthError(f"{target}: --overwrite replaces only a folder gpsynth wrote, and this one has no {MARKER}; "
+                           "choose another --out")
+
+
+def remove_leftovers(parent: Path, name: str) -> None:
+    """Remove the partial and retired files and folders that killed runs writing `parent/name` left behind."""
+    for path in parent.glob(f".{glob.escape(name)}.*"):
+        found = LEFTOVER.match(path.name)
+        if found and found["name"] == name and not process_alive(int(found["pid"])):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def why_not(target: Path, exc: OSError) -> str:
+    """Why a folder could not be made at `target`: a file in the way, or what the system said."""
+    for ancestor in target.parents:
+        if ancestor.exists():
+            return (exc.strerror or str(exc)) if ancestor.is_dir() else f"{ancestor} is a file, not a folder"
+    return exc.strerror or str(exc)
+
+
+def work_folder(target: Path, kind: str) -> Path:
+    """A new hidden folder beside `target`, named after it and this process."""
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=f".{kind}", dir=target.parent))
+
+
 @contextmanager
-def atomic_folder(target: Path, overwrite: bool = False):
+def atomic_folder(target: Path, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary folder that becomes `target` if the block succeeds, and vanishes if not."""
     target = Path(target)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
-        raise GpsynthError(f"{target}: the output folder exists and is not empty; choose another --out or pass --overwrite")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    check_replaceable(target, overwrite)
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(target.parent, target.name)
+        work = work_folder(target, "partial")
+    except OSError as exc:
+        raise GpsynthError(f"{target}: cannot create the output folder: {why_not(target, exc)}; choose another --out") from None
+    try:
+        (work / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         yield work
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     if target.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+        retired = work_folder(target, "old")
         target.rename(retired / target.name)
         work.rename(target)
         shutil.rmtree(retired, ignore_errors=True)
     else:
         work.rename(target)
     target.chmod(0o755)
+
+
+def make_parent(target: Path) -> None:
+    """Create the folder a file `target` goes into; GpsynthError in one line when it cannot be made."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GpsynthError(f"{target}: cannot create its folder: {why_not(target, exc)}; choose another path") from None
+
+
+@contextmanager
+def atomic_file(target: Path) -> Iterator[Path]:
+    """Yield a temporary file path that replaces `target` if the block succeeds, and vanishes if not."""
+    target = Path(target)
+    if target.is_dir():
+        raise GpsynthError(f"{target}: is a folder; --out takes a file name, e.g. {target / 'report.html'}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(target.parent, target.name)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".partial", dir=target.parent)
+    except OSError as exc:
+        raise GpsynthError(f"{target}: cannot write the file: {why_not(target, exc)}; choose another --out") from None
+    os.close(fd)
+    work = Path(name)
+    try:
+        yield work
+    except BaseException:
+        work.unlink(missing_ok=True)
+        raise
+    work.chmod(0o644)
+    work.replace(target)

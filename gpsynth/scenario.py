@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from .calendar import WEEKDAYS
-from .errors import ScenarioError
+from .errors import ScenarioError, yaml_error
 from .fhir.constants import DELIVERY_CHANNELS, NHS_NUMBER_VERIFICATION, ORGANISATION_TYPES, PRACTITIONER_ROLES
 from .identifiers import NHS_NUMBER_RANGES, ODS_CODE, REAL_PRACTICE_CODE
 
@@ -288,7 +288,7 @@ def load_scenario(name_or_path: str | None) -> Scenario:
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise ScenarioError(source, "", f"not valid YAML: {exc}".replace("\n", " "))
+        raise yaml_error(source, exc) from None
     if not isinstance(data, dict):
         raise ScenarioError(source, "", "the scenario must be a YAML mapping of rules")
     return parse_scenario(data, source)

@@ -1,7 +1,7 @@
-"""Check a generated folder against the FHIR STU3 models and gpsynth's own invariants.
+"""Check a generated dataset against the FHIR STU3 models and gpsynth's own invariants.
 
-`validate_folder` reads a dataset's renditions (``ndjson/`` with its manifest, ``json/`` collection or
-transaction Bundles) and checks each one as a dataset of its own; `check_resources` runs the same checks
+`validate_dataset` reads a dataset's renditions (``ndjson/`` with its manifest, ``json/`` collection or
+transaction Bundles, or a store) and checks each one as a dataset of its own; `check_resources` runs the same checks
 on any resources. Problems are values; `report_renderables` turns a report into rich tables.
 
 The models (fhir.resources 8.x) check structure and datatypes, not code bindings. The invariants check what
@@ -19,7 +19,7 @@ import hashlib
 import random
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -35,8 +35,9 @@ from .calendar import LONDON
 from .errors import GpsynthError
 from .fhir import constants as c
 from .identifiers import is_valid_nhs_number
+from .store import DEFAULT_STORE_NAME, open_store, resource_counts, stored_resources
+from .store.database import store_file
 
-RESOURCE_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 # Found in the compact JSON of a resource: faster than walking it, and ids and instants never hold quotes.
 REFERENCE = re.compile(rb'"reference":"([^"]*)"')
 INSTANT = re.compile(rb'"(\d{4}-\d{2}-\d{2}T[^"]*)"')
@@ -45,7 +46,6 @@ APPOINTMENT_STATUSES = ACTIVE | {"cancelled"}
 SLOT_STATUSES = frozenset({"free", "busy", "busy-unavailable"})
 CLINICIAN_UNAVAILABLE = "Clinician unavailable"   # a cancellation that takes the slot out of the book
 NHS_BEGAN = date(1948, 7, 5)
-TEXT_LIMITS = {"description": 100, "comment": 500}
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ class DatasetChecks:
             self.problem("read", where, resource, f"not a resource type gpsynth writes ({', '.join(c.RESOURCE_TYPES)})")
             return
         self.counts[resource_type] += 1
-        if not RESOURCE_ID.match(resource_id):
+        if not c.RESOURCE_ID.fullmatch(resource_id):
             self.problem("id", where, resource, "the id must be 1-64 of A-Z a-z 0-9 - .")
             return
         if resource_id in self.ids[resource_type]:
@@ -184,7 +184,7 @@ class DatasetChecks:
         expected = c.PROFILE[resource["resourceType"]]
         if meta.get("profile") != [expected]:
             self.problem("meta", where, resource, f"meta.profile is {meta.get('profile')!r}; expected [{expected!r}]")
-        if not isinstance(meta.get("versionId"), str) or not RESOURCE_ID.match(meta["versionId"]):
+        if not isinstance(meta.get("versionId"), str) or not c.RESOURCE_ID.fullmatch(meta["versionId"]):
             self.problem("meta", where, resource, f"meta.versionId is {meta.get('versionId')!r}; expected a version id such as '1'")
 
     def _strings(self, resource: dict, resource_type: str, resource_id: str, compact: bytes, where: str):
@@ -196,7 +196,7 @@ class DatasetChecks:
                     self.problem("reference", where, resource, f"{value} names no contained resource")
                 continue
             target_type, _, target_id = value.partition("/")
-            if target_type not in c.RESOURCE_TYPES or not RESOURCE_ID.match(target_id):
+            if target_type not in c.RESOURCE_TYPES or not c.RESOURCE_ID.fullmatch(target_id):
                 self.problem("reference", where, resource, f"{value!r} is not a Type/id reference to a dataset resource")
             else:
                 self.references.append((where, resource_type, resource_id, target_type, target_id))
@@ -244,7 +244,7 @@ class DatasetChecks:
         self.patients[resource["id"]] = _PatientFacts(born, registered)
 
     def _appointment(self, resource: dict, where: str):
-        for name, limit in TEXT_LIMITS.items():
+        for name, limit in c.TEXT_LIMITS.items():
             if len(_text(resource, name)) > limit:
                 self.problem("text", where, resource, f"{name} has {len(resource[name])} characters; at most {limit} allowed")
         status = resource.get("status")
@@ -488,6 +488,17 @@ def bundle_resources(folder: Path, problems: list[Problem]) -> Iterator[tuple[di
             yield resource, where
 
 
+def store_resources(store: Path, problems: list[Problem]) -> Iterator[tuple[dict, str]]:
+    """The resources a store holds now, bookings made by a sandbox included."""
+    con = open_store(store)
+    try:
+        for resource_type in resource_counts(con):
+            for n, text in enumerate(stored_resources(con, resource_type), 1):
+                yield orjson.loads(text), f"store {resource_type} row {n}"
+    finally:
+        con.close()
+
+
 def _compare_renditions(checks: dict[str, DatasetChecks]) -> list[Problem]:
     """Every rendition of a folder must hold the same resources, byte for byte."""
     if len(checks) < 2:
@@ -503,24 +514,56 @@ def _compare_renditions(checks: dict[str, DatasetChecks]) -> list[Problem]:
     return problems
 
 
-def validate_folder(folder: Path, sample: int | None = None) -> Report:
-    """Check every rendition of a generated folder; raise GpsynthError if it is not a gpsynth output."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise GpsynthError(f"{folder}: no such folder; give the --out folder of a `gpsynth generate` run")
-    readers = {"ndjson": (folder / "ndjson", ndjson_resources), "json": (folder / "json", bundle_resources)}
-    present = {name: reader for name, reader in readers.items()
-               if reader[0].is_dir() and (name != "ndjson" or (reader[0] / "manifest.json").exists())
-               and (name != "json" or any(reader[0].glob("*.json")))}
-    if not present:
-        raise GpsynthError(f"{folder}: not a gpsynth output folder; expected ndjson/manifest.json or json/*.json "
-                           "(from `gpsynth generate --out FOLDER`)")
-    report, models, checks = Report(folder), ModelChecks(sample), {}
-    for name, (path, reader) in present.items():
+Reader = Callable[[Path, list[Problem]], Iterator[tuple[dict, str]]]
+PROGRESS_EVERY = 1000       # resources between progress reports
+
+
+def renditions(path: Path) -> dict[str, tuple[Path, Reader]]:
+    """What `path` holds to check, by rendition: an output folder's ndjson/ and json/, one of those
+    folders itself, or a store (a store file, or a folder holding only a store)."""
+    if path.is_file() or path.suffix == ".duckdb":
+        return {"store": (store_file(path), store_resources)}
+    if not path.is_dir():
+        raise GpsynthError(f"{path}: no such folder or store; give the --out folder of a `gpsynth generate` run, "
+                           "its ndjson/ or json/ folder, or a store")
+    if (path / "manifest.json").is_file():
+        return {"ndjson": (path, ndjson_resources)}
+    found: dict[str, tuple[Path, Reader]] = {}
+    if (path / "ndjson" / "manifest.json").is_file():
+        found["ndjson"] = (path / "ndjson", ndjson_resources)
+    if (path / "json").is_dir() and any((path / "json").glob("*.json")):
+        found["json"] = (path / "json", bundle_resources)
+    if not found and any(path.glob("*.json")):
+        found["json"] = (path, bundle_resources)
+    if not found and (path / DEFAULT_STORE_NAME).is_file():
+        found["store"] = (path / DEFAULT_STORE_NAME, store_resources)
+    if not found:
+        raise GpsynthError(f"{path}: not a gpsynth output folder; expected ndjson/manifest.json, json/*.json or "
+                           f"{DEFAULT_STORE_NAME} (from `gpsynth generate --out FOLDER`)")
+    return found
+
+
+def validate_dataset(path: Path | str, *, sample: int | None = None,
+                     on_progress: Callable[[int], None] | None = None) -> Report:
+    """Check every rendition of a generated dataset (see `renditions`); raise GpsynthError if it is not one.
+
+    `on_progress(resources)` hears how many resources were read so far, every thousand or so.
+
+    >>> report = validate_dataset("out/", sample=1000)    # doctest: +SKIP
+    >>> report.problems
+    []
+    """
+    path = Path(path)
+    present = renditions(path)
+    report, models, checks, read = Report(path), ModelChecks(sample), {}, 0
+    for name, (where, reader) in present.items():
         checks[name] = DatasetChecks()
-        for resource, where in reader(path, report.problems):
-            checks[name].add(resource, where)
-            models.offer(resource, where)
+        for resource, label in reader(where, report.problems):
+            checks[name].add(resource, label)
+            models.offer(resource, label)
+            read += 1
+            if on_progress and read % PROGRESS_EVERY == 0:
+                on_progress(read)
         report.problems += checks[name].finish()
         report.counts[name] = checks[name].counts
     report.problems += models.finish() + _compare_renditions(checks)
@@ -537,7 +580,7 @@ def report_renderables(report: Report, limit: int = 50) -> list:
     counts = Table(title=Text(f"gpsynth validate {report.folder}"))
     counts.add_column("resource")
     for name in report.counts:
-        counts.add_column(f"{name}/", justify="right")
+        counts.add_column(name if name == "store" else f"{name}/", justify="right")
     counts.add_column("model-checked", justify="right")
     for resource_type in c.RESOURCE_TYPES:
         row = [report.counts[name].get(resource_type, 0) for name in report.counts]
@@ -553,8 +596,8 @@ def report_renderables(report: Report, limit: int = 50) -> list:
     listing.add_column("problem", overflow="fold", ratio=3)
     for p in report.problems[:limit]:
         listing.add_row(p.check, Text.assemble(f"{p.resource_type}/{p.resource_id}\n", (p.where, "dim")), Text(p.message))
-    renderables = [counts, listing]
+    renderables: list[Table | Text] = [counts, listing]
     if len(report.problems) > limit:
-        renderables.append(Text(f"… and {_count(len(report.problems) - limit, 'more problem')} (raise --show to list them)",
+        renderables.append(Text(f"… and {_count(len(report.problems) - limit, 'more problem')} (raise --limit to list them)",
                                 style="bold"))
     return renderables

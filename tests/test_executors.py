@@ -27,10 +27,10 @@ def folder_bytes(folder: Path) -> dict[str, bytes]:
 def test_one_worker_two_workers_and_a_dask_cluster_write_identical_files(tmp_path):
     distributed = pytest.importorskip("distributed", reason="Dask distributed is part of the test extra")
     scenario, options = small_network(), OutputOptions(("json", "ndjson"))
-    generate(scenario, 5, AS_OF, tmp_path / "one", options, workers=1)
-    generate(scenario, 5, AS_OF, tmp_path / "two", options, workers=2)
+    generate(scenario, 5, AS_OF, tmp_path / "one", options=options, workers=1)
+    generate(scenario, 5, AS_OF, tmp_path / "two", options=options, workers=2)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        generate(scenario, 5, AS_OF, tmp_path / "dask", options, dask_address=cluster.scheduler_address)
+        generate(scenario, 5, AS_OF, tmp_path / "dask", options=options, dask_address=cluster.scheduler_address)
     one = folder_bytes(tmp_path / "one")
     assert len(one) > 10
     assert folder_bytes(tmp_path / "two") == one

@@ -20,9 +20,12 @@ from click.testing import CliRunner
 from generated import generate
 from lxml import etree
 
+from ports import free_port
+
 from gpsynth.calendar import LONDON
 from gpsynth.cli import main
 from gpsynth.feeders import FeederOptions, write_feeders
+from gpsynth.output import MARKER
 from gpsynth.sandbox.interactions import BY_NAME
 
 STEPS = {"search free slots": "search_free_slots", "book appointment": "book_appointment",
@@ -106,7 +109,7 @@ def test_cli_writes_feeders_and_names_problems(current, tmp_path):
     store = str(current.folder / "gpsynth.duckdb")
     done = runner.invoke(main, ["feeders", store, "--tool", "jmeter", "--max-slots", "5", "--out", str(tmp_path / "j")])
     assert done.exit_code == 0, done.output
-    assert sorted(p.name for p in (tmp_path / "j").iterdir()) == ["consumers.csv", "gpconnect.jmx", "patients.csv", "slots.csv"]
+    assert sorted(p.name for p in (tmp_path / "j").iterdir()) == [MARKER, "consumers.csv", "gpconnect.jmx", "patients.csv", "slots.csv"]
     assert len(rows(tmp_path / "j" / "slots.csv")) == 5
     again = runner.invoke(main, ["feeders", store, "--tool", "k6", "--out", str(tmp_path / "j")])
     assert again.exit_code == 2 and "not empty" in again.output
@@ -179,12 +182,6 @@ def test_jmeter_plan_searches_books_reads_and_cancels(current, tmp_path, now):
     variables = {prop(a, "Argument.name"): prop(a, "Argument.value") for a in plan.find(".//TestPlan").iter("elementProp")
                  if a.get("elementType") == "Argument"}
     assert variables["BASE_URL"] == "${__P(protocol,https)}://${__P(host,sandbox.example.org)}:${__P(port,8443)}${__P(base_path,/gp)}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_locust_books_against_gpsynth_serve(current, tmp_path):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 
 from gpsynth.fixture_packs import PACKS, main, write_pack
 from gpsynth.store import DEFAULT_STORE_NAME
@@ -48,6 +49,7 @@ def test_packs_stay_small():
         assert size < 8 * 1024 * 1024, f"{pack.name} is {size / 1e6:.1f} MB"
 
 
-def test_the_script_names_a_missing_root(tmp_path, capsys):
-    assert main(["--root", str(tmp_path / "no" / "such" / "fixtures")]) == 2
-    assert "no such folder" in capsys.readouterr().err
+def test_the_script_names_a_missing_root(tmp_path):
+    result = CliRunner().invoke(main, ["--root", str(tmp_path / "no" / "such" / "fixtures")])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {tmp_path / 'no' / 'such'}: no such folder; run from the repository root or pass --root\n"

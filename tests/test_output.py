@@ -23,8 +23,8 @@ def local_files(folder):
 
 
 def test_a_url_receives_the_same_files_as_a_folder(tmp_path):
-    generate(SMALL, 1, AS_OF, tmp_path / "local", OutputOptions(("json", "ndjson")), workers=1)
-    generate(SMALL, 1, AS_OF, "memory://bucket/remote", OutputOptions(("json", "ndjson")), workers=1)
+    generate(SMALL, 1, AS_OF, tmp_path / "local", options=OutputOptions(("json", "ndjson")), workers=1)
+    generate(SMALL, 1, AS_OF, "memory://bucket/remote", options=OutputOptions(("json", "ndjson")), workers=1)
     fs = fsspec.filesystem("memory")
     remote = {path.removeprefix("/bucket/remote/"): fs.cat(path) for path in fs.find("/bucket/remote")}
     assert remote == local_files(tmp_path / "local")
@@ -38,6 +38,6 @@ def test_a_failed_run_leaves_nothing_at_either_kind_of_target(tmp_path):
 
     for target in (tmp_path / "local", "memory://bucket/failed"):
         with pytest.raises(Interrupted):
-            generate(SMALL, 1, AS_OF, target, OutputOptions(("ndjson",)), workers=1, on_shard=interrupt)
+            generate(SMALL, 1, AS_OF, target, options=OutputOptions(("ndjson",)), workers=1, on_shard=interrupt)
     assert list(tmp_path.iterdir()) == []
     assert not fsspec.filesystem("memory").exists("/bucket/failed")

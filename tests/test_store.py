@@ -48,7 +48,7 @@ def small_preset(name: str, folder: Path) -> Path:
 
 
 def make(out: Path, rules: Path | str | None, formats: str, as_of: date = AS_OF, **options) -> Path:
-    generate(load_scenario(str(rules) if rules else None), 7, as_of, out, OutputOptions(tuple(formats.split(",")), **options))
+    generate(load_scenario(str(rules) if rules else None), 7, as_of, out, options=OutputOptions(tuple(formats.split(",")), **options))
     return out
 
 
@@ -210,7 +210,7 @@ def test_export_equals_direct_generation(network, tmp_path, formats, options):
     rules, store = network
     direct = make(tmp_path / "direct", rules, formats, **options)
     exported = tmp_path / "exported"
-    export_store(store, exported, OutputOptions(tuple(formats.split(",")), **options))
+    export_store(store, exported, options=OutputOptions(tuple(formats.split(",")), **options))
     assert tree(exported) == tree(direct)
     if formats == "ndjson":
         assert len(list((exported / "ndjson").glob("Patient*.ndjson"))) > 1     # the split is exercised too
@@ -334,7 +334,7 @@ def test_an_interrupted_generate_leaves_the_previous_store_intact(network, tmp_p
     out = make(tmp_path / "out", rules, "duckdb")
     before = tree(out)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        generate(load_scenario(str(rules)), 8, AS_OF, out, OutputOptions(("duckdb",)), overwrite=True,
+        generate(load_scenario(str(rules)), 8, AS_OF, out, options=OutputOptions(("duckdb",)), overwrite=True,
                  extra_sinks=[FailingSink()])
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
@@ -412,7 +412,11 @@ def test_a_bad_query_gives_one_clear_line(network, query, message):
 def test_export_refuses_formats_it_cannot_write(network, tmp_path):
     _, store = network
     result = run_cli("export", store, "--format", "duckdb", "--out", tmp_path / "exported")
-    assert (result.exit_code, result.output) == (2, "error: cannot export to 'duckdb'; allowed: json, ndjson, parquet\n")
+    assert (result.exit_code, result.output) == (
+        2, "error: Invalid value for --format: 'duckdb': allowed formats are json, ndjson, parquet (comma-separated)\n")
+    with pytest.raises(GpsynthError, match="cannot export to 'duckdb'; allowed: json, ndjson, parquet"):
+        export_store(store, tmp_path / "exported", options=OutputOptions(("duckdb",)))
+    assert not (tmp_path / "exported").exists()
 
 
 def test_sql_prints_the_rows_as_a_table(by_hand):
@@ -431,8 +435,15 @@ def test_sql_prints_the_rows_as_a_table(by_hand):
     "ATTACH '{tmp}/other.duckdb' AS other",
     "EXPORT DATABASE '{tmp}/exported'",
     "INSTALL httpfs",
+    "LOAD httpfs",
+    "SELECT * FROM read_json_auto('{tmp}/secret.txt')",
+    "SELECT * FROM read_blob('{tmp}/secret.txt')",
+    "SELECT * FROM glob('{tmp}/*')",
     "SET enable_external_access = true",
     "SET lock_configuration = false",
+    "SET threads = 1",
+    "RESET lock_configuration",
+    "PRAGMA enable_external_access",
 ])
 def test_sql_cannot_read_or_write_other_files_nor_unlock_itself(by_hand, tmp_path, query):
     (tmp_path / "secret.txt").write_text("a secret\n")

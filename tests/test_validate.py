@@ -20,7 +20,7 @@ from generated import (
 
 from gpsynth.cli import main
 from gpsynth.errors import GpsynthError
-from gpsynth.validate import check_resources, validate_folder
+from gpsynth.validate import check_resources, validate_dataset
 
 BOOKING_ORGANISATION = SD + "Extension-GPConnect-BookingOrganisation-1"
 
@@ -31,7 +31,7 @@ def manifest_counts(folder) -> dict[str, int]:
 
 
 def test_a_generated_folder_passes_in_both_renditions(spring):
-    report = validate_folder(spring.folder, sample=25)
+    report = validate_dataset(spring.folder, sample=25)
     assert report.problems == []
     assert report.counts["ndjson"] == manifest_counts(spring.folder)
     assert report.counts["json"] == report.counts["ndjson"]
@@ -258,33 +258,35 @@ FOLDER_DAMAGE = {
 
 
 def test_the_tiny_folder_is_clean(tiny):
-    assert validate_folder(tiny, sample=5).problems == []
+    assert validate_dataset(tiny, sample=5).problems == []
 
 
 @pytest.mark.parametrize("damage", FOLDER_DAMAGE)
 def test_each_kind_of_folder_damage_is_reported(damaged, damage):
     mutate, check, fragment = FOLDER_DAMAGE[damage]
     mutate(damaged)
-    problems = validate_folder(damaged, sample=5).problems
+    problems = validate_dataset(damaged, sample=5).problems
     assert any(p.check == check and fragment in p.message for p in problems), problems
 
 
 def test_the_cli_exits_1_and_caps_its_listing(damaged):
     for path in (damaged / "ndjson").glob("Slot*.ndjson"):
         path.write_bytes(path.read_bytes().replace(b"GPConnect-Slot-1", b"GPConnect-Slot-2"))
-    total = len(validate_folder(damaged, sample=5).problems)
-    result = CliRunner().invoke(main, ["validate", "--sample", "5", "--show", "3", str(damaged)])
+    total = len(validate_dataset(damaged, sample=5).problems)
+    result = CliRunner().invoke(main, ["validate", "--sample", "5", "--limit", "3", str(damaged)])
     assert result.exit_code == 1
     assert f"{total:,} problems" in result.stdout
     assert f"and {total - 3:,} more problems" in result.stdout
     assert total > 3
 
 
-NOT_AN_OUTPUT = "not a gpsynth output folder; expected ndjson/manifest.json or json/*.json (from `gpsynth generate --out FOLDER`)"
+NOT_AN_OUTPUT = ("not a gpsynth output folder; expected ndjson/manifest.json, json/*.json or gpsynth.duckdb "
+                 "(from `gpsynth generate --out FOLDER`)")
 
 
 @pytest.mark.parametrize("layout, says", [
-    ("missing folder", "no such folder; give the --out folder of a `gpsynth generate` run"),
+    ("missing folder", "no such folder or store; give the --out folder of a `gpsynth generate` run, its ndjson/ or "
+                       "json/ folder, or a store"),
     ("empty folder", NOT_AN_OUTPUT),
     ("ndjson without a manifest", NOT_AN_OUTPUT),
 ])
@@ -296,7 +298,7 @@ def test_a_folder_that_is_not_a_gpsynth_output_exits_2(tmp_path, layout, says):
         (folder / "ndjson").mkdir()
         (folder / "ndjson" / "Patient.ndjson").write_bytes(b"{}\n")
     with pytest.raises(GpsynthError):
-        validate_folder(folder)
+        validate_dataset(folder)
     result = CliRunner().invoke(main, ["validate", str(folder)])
     assert result.exit_code == 2
     assert result.stderr == f"error: {folder}: {says}\n"

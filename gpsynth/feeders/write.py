@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from .. import __version__
 from ..errors import GpsynthError
 from ..output import atomic_folder
+from ..spine import CONSUMER_ASID as DEFAULT_CONSUMER_ASID
+from ..spine import PROVIDER_ASID as DEFAULT_PROVIDER_ASID
 from ..store.database import open_store
 from ..templating import render
 from . import journey
@@ -24,8 +26,6 @@ TOOLS = {
     "jmeter": ("feeders/gpconnect.jmx.j2", "gpconnect.jmx", "jmeter -n -t gpconnect.jmx -l results.jtl"),
 }
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
-DEFAULT_PROVIDER_ASID = "918999198993"
-DEFAULT_CONSUMER_ASID = "200000000359"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Every URL, system and code gpsynth writes into FHIR, in one place (GP Connect 1.2.7 assets)."""
 
+import re
+
 SD = "https://fhir.nhs.uk/STU3/StructureDefinition/"
 CS = "https://fhir.nhs.uk/STU3/CodeSystem/"
 
@@ -14,6 +16,11 @@ PROFILE = {
     "OperationOutcome": SD + "GPConnect-OperationOutcome-1",
     "Bundle": SD + "GPConnect-Searchset-Bundle-1",
 }
+
+# A FHIR id or versionId (STU3 datatype `id`)
+RESOURCE_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+# The longest Appointment.description and Appointment.comment GP Connect 1.2.7 accepts, in characters
+TEXT_LIMITS = {"description": 100, "comment": 500}
 
 # Resource types in dependency order: anything referenced comes before what references it.
 RESOURCE_TYPES = ("Organization", "Location", "Practitioner", "Schedule", "Slot", "Patient", "Appointment")

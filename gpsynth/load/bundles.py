@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import orjson
 
 from ..errors import GpsynthError
+from ..sinks.json_bundles import put_entry
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def entries(chunk: Chunk, source: str, convert: Callable[[dict], dict] | None = 
         try:
             resource = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise GpsynthError(f"{where}: not valid JSON ({exc})")
+            raise GpsynthError(f"{where}: not valid JSON ({exc})") from None
         if not isinstance(resource, dict) or resource.get("resourceType") != chunk.resource_type or not resource.get("id"):
             raise GpsynthError(f"{where}: expected a {chunk.resource_type} with an id")
         body = orjson.dumps(convert(resource)) if convert else raw
@@ -55,5 +56,5 @@ def entries(chunk: Chunk, source: str, convert: Callable[[dict], dict] | None = 
 
 def bundle_body(bundle_type: str, items: tuple[Entry, ...]) -> bytes:
     """A `transaction` or `batch` Bundle of PUTs, assembled from the entries' bytes."""
-    parts = [b'{"resource":' + e.body + b',"request":{"method":"PUT","url":"' + e.url.encode() + b'"}}' for e in items]
+    parts = [put_entry(e.body, e.url.encode()) for e in items]
     return b'{"resourceType":"Bundle","type":"' + bundle_type.encode() + b'","entry":[' + b",".join(parts) + b"]}"

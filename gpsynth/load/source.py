@@ -22,6 +22,7 @@ import orjson
 from ..errors import GpsynthError
 from ..fhir.constants import RESOURCE_TYPES
 from ..store import DEFAULT_STORE_NAME, open_store, resource_counts, store_info, stored_resources
+from ..store.database import store_file
 from ..store.resources import resource_table
 
 BUNDLE_START = b'{"resourceType":"Bundle"'
@@ -168,10 +169,10 @@ class StoreFile:
 def open_source(path: str | Path) -> Source:
     """The source at `path`: a store file, a generated folder, or its ndjson/ or json/ folder."""
     path = Path(path)
+    if path.is_file() or path.suffix == ".duckdb":
+        return StoreFile.open(store_file(path))
     if not path.exists():
         raise GpsynthError(f"SOURCE {path}: no such file or folder; expected {EXPECTED}")
-    if path.is_file():
-        return StoreFile.open(path)
     if (path / "ndjson" / "manifest.json").is_file():
         return NdjsonFolder.open(path / "ndjson")
     if (path / "manifest.json").is_file():

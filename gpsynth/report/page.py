@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,8 +9,8 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .. import __version__
-from ..errors import GpsynthError
 from ..fhir.constants import RESOURCE_TYPES
+from ..output import atomic_file
 from ..store.database import open_store, store_info
 from ..templating import render
 from . import charts, queries, realism
@@ -76,13 +74,7 @@ def report_html(store: Path) -> tuple[str, dict[str, int], int]:
 def write_report(store: Path | str, out: Path | str) -> Report:
     """Write the report for `store` to the file `out`, whole or not at all."""
     store, out = Path(store), Path(out)
-    if out.is_dir():
-        raise GpsynthError(f"{out}: is a folder; --out takes the report's file name, e.g. {out / 'report.html'}")
     html, totals, practices = report_html(store)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out.parent, prefix=f".{out.name}.", suffix=".partial",
-                                     delete=False) as handle:
-        handle.write(html)
-    os.chmod(handle.name, 0o644)
-    os.replace(handle.name, out)
+    with atomic_file(out) as work:
+        work.write_text(html, encoding="utf-8")
     return Report(out, totals, practices)

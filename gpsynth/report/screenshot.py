@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+import click
+
+from ..cli_options import OneLineErrors
 from ..errors import GpsynthError
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -42,20 +43,15 @@ def screenshot(page: Path | str, png: Path | str, width: int = 1200, height: int
     return png
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gpsynth.report.screenshot", description=__doc__.splitlines()[0])
-    parser.add_argument("page", type=Path, help="the report's HTML file")
-    parser.add_argument("png", type=Path, help="the PNG to write")
-    parser.add_argument("--width", type=int, default=1200)
-    parser.add_argument("--height", type=int, default=2600)
-    args = parser.parse_args(argv)
-    try:
-        print(screenshot(args.page, args.png, args.width, args.height))
-    except GpsynthError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+@click.command(cls=OneLineErrors, help=__doc__.splitlines()[0])
+@click.argument("page", type=click.Path(path_type=Path))
+@click.argument("png", type=click.Path(path_type=Path))
+@click.option("--width", type=click.IntRange(min=1), default=1200, show_default=True, help="Viewport width in pixels.")
+@click.option("--height", type=click.IntRange(min=1), default=2600, show_default=True, help="Viewport height in pixels.")
+def main(page: Path, png: Path, width: int, height: int) -> None:
+    """PAGE: the report's HTML file; PNG: the image to write."""
+    click.echo(screenshot(page, png, width, height))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main(prog_name="python -m gpsynth.report.screenshot")

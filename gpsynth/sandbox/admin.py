@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import logging
 from hmac import compare_digest
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -45,7 +44,7 @@ from starlette.types import Receive, Scope, Send
 
 from .. import __version__
 from ..errors import GpsynthError
-from ..fhir.constants import RESOURCE_TYPES
+from ..fhir.constants import RESOURCE_ID, RESOURCE_TYPES
 from ..store.columns import derive_columns
 from ..store.schema import RESOURCE_TABLES
 from ..store.upsert import Written, upsert_resources
@@ -65,7 +64,6 @@ from .times import london_instant
 log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json;charset=utf-8"
-RESOURCE_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 BUNDLE_TYPES = {"transaction": "transaction-response", "batch": "batch-response"}
 ADMIN_ROOT = "/_gpsynth/fhir"
 MAX_IDS = 1000  # ids one `_id` search takes

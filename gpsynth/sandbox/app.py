@@ -27,7 +27,9 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from ..spine import PROVIDER_ASID as DEFAULT_PROVIDER_ASID
 from ..store import store_info
+from ..store.database import store_file
 from ..store.schema import RESOURCE_TABLES
 from ..store.served import ServerLock, fold_journal, journal_folder
 from .admin import ADMIN_ROOT, AdminApi, outcome
@@ -47,7 +49,6 @@ from .times import london_today
 log = logging.getLogger(__name__)
 
 # The provider ASID the GP Connect provider assurance suite sends in Ssp-To.
-DEFAULT_PROVIDER_ASID = "918999198993"
 SINGLE_ROOT = "/STU3/1/gpconnect"
 # Fast gzip: on a bundle of slots level 1 costs a fifth of level 9 for a few per cent more bytes.
 GZIP_LEVEL = 1
@@ -108,7 +109,7 @@ class Sandbox:
     def __init__(self, store: Path | str, options: SandboxOptions = SandboxOptions(),
                  clock: Callable[[], float] = time.time):
         self.options, self.clock = options, clock
-        self.path = Path(store)
+        self.path = store_file(store)
         self.lock = ServerLock(self.path)
         try:
             fold_journal(self.path)                  # what a server that died had acknowledged

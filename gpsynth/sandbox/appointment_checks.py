@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 
 import orjson
 
-from ..fhir.constants import EXT_CANCELLATION_REASON, PROFILE
+from ..fhir.constants import EXT_CANCELLATION_REASON, PROFILE, TEXT_LIMITS
 from .errors import INVALID_RESOURCE
 from .models import model_problem
 from .shapes import objects
@@ -18,7 +18,6 @@ from .times import seconds
 
 FORBIDDEN = ("reason", "specialty", "appointmentType", "indication", "supportingInformation", "incomingReferral",
              "requestedPeriod")
-TEXT_LIMITS = {"description": 100, "comment": 500}
 INSTANTS = ("start", "end", "created")
 NOT_COMPARED = ("resourceType", "id", "meta", "text")
 

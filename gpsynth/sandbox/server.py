@@ -18,14 +18,8 @@ import uvicorn
 
 from ..errors import GpsynthError
 
-from ..store import DEFAULT_STORE_NAME
 from .app import Sandbox, SandboxOptions
 from .limits import HTTP_LAYER_HEADER_LIMIT
-
-
-def store_path(store: Path) -> Path:
-    """A store file, or the folder `gpsynth generate --format duckdb --out` wrote it into."""
-    return store / DEFAULT_STORE_NAME if store.is_dir() else store
 
 
 def check_public_url(url: str) -> str:
@@ -69,7 +63,7 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 8080, options: Sandb
     """Serve the store until interrupted."""
     sock = listening_socket(host, port)
     try:
-        sandbox = Sandbox(store_path(store), options)
+        sandbox = Sandbox(store, options)
     except BaseException:
         sock.close()
         raise
@@ -77,7 +71,7 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 8080, options: Sandb
         echo(f"horizon: {sandbox.rolled.summary()}")
     urls = sandbox.base_urls(options.public_url)
     practices = len(sandbox.provider.directory.practices)
-    echo(f"GP Connect 1.2.7 sandbox provider (ASID {options.provider_asid}) serving {store_path(store)}: "
+    echo(f"GP Connect 1.2.7 sandbox provider (ASID {options.provider_asid}) serving {sandbox.path}: "
          f"{practices:,} practice{'' if practices == 1 else 's'}")
     shown = urls if list_all else urls[:BANNER_PRACTICES]
     for url in shown:

@@ -31,7 +31,11 @@ def transaction_entry(resource_type: str, resource: bytes) -> bytes:
     # The id follows "id":" at a fixed place: every rendering starts with resourceType then id.
     start = resource.index(b'"id":"') + 6
     resource_id = resource[start:resource.index(b'"', start)]
-    url = resource_type.encode() + b"/" + resource_id
+    return put_entry(resource, resource_type.encode() + b"/" + resource_id)
+
+
+def put_entry(resource: bytes, url: bytes) -> bytes:
+    """A Bundle entry that PUTs `resource` at `url` (Type/id), from bytes."""
     return b'{"resource":' + resource + b',"request":{"method":"PUT","url":"' + url + b'"}}'
 
 

@@ -21,7 +21,7 @@ from ..fhir.constants import RESOURCE_TYPES
 from ..sinks.base import DatasetInfo
 from .rows import ShardRows, dataset_table
 from .served import reading_lease
-from .schema import DATASET_TABLE, RESOURCE_TABLES, SHARD_TABLE, STORE_FORMAT, schema_statements
+from .schema import DATASET_TABLE, DEFAULT_STORE_NAME, RESOURCE_TABLES, SHARD_TABLE, STORE_FORMAT, schema_statements
 
 DUCKDB_MAGIC = b"DUCK"          # bytes 8-11 of every DuckDB database file
 CLINIC_TIME = "SET TimeZone = 'Europe/London'"   # instants read back as clinic wall-clock times
@@ -46,16 +46,24 @@ class StoreInfo:
                            self.gpsynth_version)
 
 
+def store_file(store: Path | str) -> Path:
+    """The store file `store` names: the file itself, or the one in the folder `gpsynth generate --out` wrote."""
+    path = Path(store)
+    found = path / DEFAULT_STORE_NAME if path.is_dir() else path
+    if not found.is_file():
+        raise GpsynthError(f"{path}: no such store; write one with `gpsynth generate --format duckdb`")
+    return found
+
+
 def open_store(path: Path | str, read_only: bool = True, *, own: bool = False) -> duckdb.DuckDBPyConnection:
-    """A connection to a gpsynth store, after checking that it is one this version can read.
+    """A connection to a gpsynth store (a store file, or the folder holding one), after checking that it is
+    one this version can read. Every command reads and writes stores through here.
 
     A store a `gpsynth serve` is running on is read under a lease from that server (see
     gpsynth.store.served), so the connection sees every change the server acknowledged before.
     `own`: the connection is the server's own (it holds the server lock; no lease).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise GpsynthError(f"{path}: no such store; write one with `gpsynth generate --format duckdb`")
+    path = store_file(path)
     with open(path, "rb") as handle:
         if handle.read(12)[8:] != DUCKDB_MAGIC:
             raise GpsynthError(f"{path}: not a gpsynth store (not a DuckDB database file)")

@@ -38,7 +38,7 @@ SMALL_RULES = {
 def generate_small(folder, seed: int = 1):
     rules = folder.parent / f"{folder.name}.yaml"
     rules.write_text(yaml.safe_dump(SMALL_RULES), encoding="utf-8")
-    generate(load_scenario(str(rules)), seed, AS_OF, folder, OutputOptions(formats=("json", "ndjson", "duckdb")))
+    generate(load_scenario(str(rules)), seed, AS_OF, folder, options=OutputOptions(formats=("json", "ndjson", "duckdb")))
     return folder
 
 

@@ -6,7 +6,6 @@ The administration surface takes transaction and batch Bundles of PUTs for the w
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+
+from ports import free_port
 
 from gpsynth import __version__
 from gpsynth.sinks.base import DatasetInfo
@@ -27,12 +28,6 @@ def empty_store(folder: Path) -> Path:
     info = DatasetInfo("empty", "", 0, date(2026, 11, 25), "2026-11-25T00:00:00+00:00", __version__)
     StoreWriter(folder / DEFAULT_STORE_NAME, info).finish()
     return folder / DEFAULT_STORE_NAME
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class SandboxServer:

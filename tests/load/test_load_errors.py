@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 
 from click.testing import CliRunner
 from sandbox_target import SandboxServer, empty_store
+
+from ports import free_port
 
 from gpsynth.cli import main
 
@@ -14,12 +15,6 @@ def run(*args: str):
     result = CliRunner().invoke(main, ["load", *map(str, args)])
     assert "Traceback" not in result.output
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_unreachable_server(small, tmp_path):

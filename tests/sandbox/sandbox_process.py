@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,8 @@ from pathlib import Path
 import httpx
 from gpc_requests import default_claims, gpc_headers
 
+from ports import free_port
+
 from gpsynth.sandbox.interactions import BY_NAME
 from gpsynth.sandbox.times import london_today
 
@@ -19,12 +20,6 @@ ODS = "A20047"
 SD = "https://fhir.nhs.uk/STU3/StructureDefinition/"
 FHIR_JSON = "application/fhir+json;charset=utf-8"
 FHIR_XML = "application/fhir+xml;charset=utf-8"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SandboxServer:
