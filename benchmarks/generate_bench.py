@@ -34,7 +34,7 @@ from gpsynth.fhir.slot import SlotWriter
 from gpsynth.fhir.slot import render as render_slot
 from gpsynth.generate.pools import pools
 from gpsynth.generate.practice import id_counter, practice_shard
-from gpsynth.generate.rota import SlotTimes, schedule_slots
+from gpsynth.generate.rota import SlotTimes, schedule_slots, worked_sessions
 from gpsynth.generate.staff import practitioners, schedules
 from gpsynth.plan import make_plan
 from gpsynth.records import Location
@@ -131,7 +131,8 @@ def slot_ndjson_rate(scenario, folder: Path) -> float:
             locations = [Location(f"{practice.ods_code}-L1", "Surgery", practice.ods_code, "", pools().address(random.Random(0), 0))]
             slot_times, next_id = SlotTimes(), id_counter(f"{practice.ods_code}-S")
             for schedule, group in schedules(people, locations, first.isoformat(), last.isoformat(), practice.ods_code):
-                rota = schedule_slots(rng, scenario, schedule, group, days, slot_times, next_id)
+                worked = worked_sessions(rng, scenario, group, days)
+                rota = schedule_slots(rng, scenario, schedule, group, worked, slot_times, next_id)
                 write = SlotWriter(schedule, stamp)
                 out.write(b"\n".join(write(slot) for slot in rota) + b"\n")
                 slots += len(rota)

@@ -34,6 +34,18 @@ ROLE_ALIASES = {
     "counsellor": "R1550",
 }
 
+# --- workforce defaults by SDS role: share of women, and GP sessions a week with their shares ---------------
+# NHS Digital "General Practice Workforce" (2024): GPs ~56 % women working ~6 sessions a week on average;
+# nurses ~90 % and healthcare assistants ~85 % women, more of them full time.
+PART_TIME_GP = {4: 0.15, 5: 0.15, 6: 0.3, 7: 0.15, 8: 0.15, 9: 0.05, 10: 0.05}
+MOSTLY_FULL_TIME = {6: 0.2, 8: 0.3, 10: 0.5}
+ROLE_WORKFORCE = {
+    "R0260": (0.56, PART_TIME_GP), "R0270": (0.56, PART_TIME_GP), "R6200": (0.56, {9: 0.5, 10: 0.5}),
+    "R6300": (0.56, PART_TIME_GP), "R0600": (0.9, MOSTLY_FULL_TIME), "R0620": (0.9, MOSTLY_FULL_TIME),
+    "R0680": (0.98, MOSTLY_FULL_TIME), "R1480": (0.85, MOSTLY_FULL_TIME), "R1290": (0.6, MOSTLY_FULL_TIME),
+}
+OTHER_ROLE_WORKFORCE = (0.6, MOSTLY_FULL_TIME)
+
 PATIENT_STATES = ("normal", "deceased", "sensitive", "inactive", "no-appointments")
 ENGLAND = "england"   # patients.age_bands / female_share: the ONS figures shipped in gpsynth.reference
 MAX_AGE = 105         # the oldest single year of age in those figures
@@ -56,14 +68,14 @@ DEFAULTS: dict = {
         "afternoon": {"start": "14:00", "end": "18:00", "breaks": []},
     },
     "staff": [
-        {"role": "gp", "count": 2, "sessions": ["morning", "afternoon"], "slot_minutes": 10,
+        {"role": "gp", "per_10000": 5.5, "sessions": ["morning", "afternoon"], "slot_minutes": 10,
          "schedule_type": "General practice", "slot_type": "GP appointment",
-         "channels": {"In-person": 0.7, "Telephone": 0.25, "Video": 0.05}},
-        {"role": "practice-nurse", "count": 1, "sessions": ["morning", "afternoon"], "slot_minutes": 15,
+         "channels": {"In-person": 0.7, "Telephone": 0.28, "Video": 0.02}},
+        {"role": "practice-nurse", "per_10000": 4, "sessions": ["morning", "afternoon"], "slot_minutes": 15,
          "schedule_type": "Nurse clinic", "slot_type": "Nurse appointment",
          "channels": {"In-person": 0.9, "Telephone": 0.1}},
-        {"role": "healthcare-assistant", "count": 1, "sessions": ["morning"], "slot_minutes": 10,
-         "days": ["mon", "wed", "fri"], "schedule_type": "Phlebotomy clinic", "slot_type": "Blood test",
+        {"role": "healthcare-assistant", "per_10000": 2.5, "sessions": ["morning"], "slot_minutes": 10,
+         "schedule_type": "Phlebotomy clinic", "slot_type": "Blood test",
          "channels": {"In-person": 1.0}},
     ],
     "calendar": {
@@ -80,8 +92,19 @@ DEFAULTS: dict = {
         "booking_window": {"min_hours_ahead": 0, "max_days_ahead": 28},
     },
     "demand": {
-        "fill_rate": {0: 0.95, 1: 0.85, 3: 0.7, 7: 0.5, 14: 0.3, 28: 0.1},
-        "past_fill_rate": 0.9,
+        # Appointments per patient-year by age band and sex (all staff, all channels); see README "Demand".
+        "rates_per_year": {
+            "0-4": {"female": 5.2, "male": 5.6}, "5-14": {"female": 2.4, "male": 2.3},
+            "15-24": {"female": 4.4, "male": 2.9}, "25-44": {"female": 5.0, "male": 3.6},
+            "45-64": {"female": 6.0, "male": 5.0}, "65-74": {"female": 8.4, "male": 8.0},
+            "75-84": {"female": 11.0, "male": 10.6}, "85-110": {"female": 13.2, "male": 12.8},
+        },
+        "scale": 1.0,
+        "max_fill": 0.95,
+        "weekday_weights": {"mon": 1.1, "tue": 1.0, "wed": 1.0, "thu": 1.0, "fri": 1.0, "sat": 0.8, "sun": 0.8},
+        "morning_weight": 1.15,
+        "same_day_share": 0.45,
+        "routine_median_days": 7,
         "multi_slot_share": 0.05,
         "max_slots_per_appointment": 3,
         "cancellation_share": 0.05,
@@ -91,8 +114,12 @@ DEFAULTS: dict = {
             "Patient booked in error",
             "Rebooked at a more convenient time",
         ],
-        "no_show_share": 0.05,
+        "no_show_share": 0.045,
         "consumer_share": 0.2,
+    },
+    "workforce": {
+        "annual_leave_weeks": 6,
+        "training_days": 5,
     },
     "patients": {
         "nhs_number_range": "999",
@@ -106,7 +133,7 @@ DEFAULTS: dict = {
 }
 
 # Mappings whose keys the user chooses (so unknown keys are not errors there).
-OPEN_MAPS = {"sessions", "demand.fill_rate", "patients.age_bands", "patients.verification"}
+OPEN_MAPS = {"sessions", "demand.rates_per_year", "demand.weekday_weights", "patients.age_bands", "patients.verification"}
 
 
 @dataclass(frozen=True)
@@ -120,13 +147,21 @@ class Session:
 @dataclass(frozen=True)
 class StaffGroup:
     role_code: str
-    count: int
+    count: int                     # clinicians per practice, unless per_10000 sizes them from the list
+    per_10000: float | None        # clinicians per 10,000 registered patients
     sessions: tuple[str, ...]
     days: tuple[int, ...]          # weekday numbers, Monday = 0
     slot_minutes: int
     schedule_type: str
     slot_type: str
     channels: tuple[tuple[str, float], ...]
+    sessions_per_week: tuple[tuple[int, float], ...]
+    female_share: float
+
+    def headcount(self, list_size: int) -> int:
+        if self.per_10000 is None:
+            return self.count
+        return max(1, round(self.per_10000 * list_size / 10000))
 
 
 @dataclass(frozen=True)
@@ -203,14 +238,21 @@ class Scenario:
     restrictions: tuple[Restriction, ...]
     min_hours_ahead: int
     max_days_ahead: int
-    fill_rate: tuple[tuple[int, float], ...]
-    past_fill_rate: float
+    rates_per_year: tuple[tuple[int, int, float, float], ...]   # low age, high age, female, male
+    demand_scale: float
+    max_fill: float
+    weekday_weights: tuple[float, ...]  # Monday first
+    morning_weight: float
+    same_day_share: float
+    routine_median_days: int
     multi_slot_share: float
     max_slots_per_appointment: int
     cancellation_share: float
     cancellation_reasons: tuple[str, ...]
     no_show_share: float
     consumer_share: float
+    annual_leave_weeks: int
+    training_days: int
     nhs_number_range: str
     female_share: float | None                        # None: England's female share at each age
     age_bands: tuple[tuple[int, int, float], ...] | None  # None: England's ages; else band weights
@@ -376,7 +418,8 @@ class _Reader:
 
     def staff_group(self, i: int, raw, sessions: dict[str, Session], working_days) -> StaffGroup:
         key = f"staff[{i}]"
-        allowed = ("role", "count", "sessions", "days", "slot_minutes", "schedule_type", "slot_type", "channels")
+        allowed = ("role", "count", "per_10000", "sessions", "days", "slot_minutes", "schedule_type", "slot_type",
+                   "channels", "sessions_per_week", "female_share")
         raw = self.known_keys(raw, allowed, key)
         role = raw.get("role")
         code = ROLE_ALIASES.get(role, role)
@@ -391,15 +434,30 @@ class _Reader:
         for name in names:
             self.check_slot_length(sessions[name], minutes, f"{key}.slot_minutes")
         days = self.weekdays(raw["days"], f"{key}.days") if "days" in raw else working_days
+        if "count" in raw and "per_10000" in raw:
+            self.fail(f"{key}.per_10000", "give either count (clinicians per practice) or per_10000 (per 10,000 patients), not both")
+        per_10000 = raw.get("per_10000")
+        if per_10000 is not None and (isinstance(per_10000, bool) or not isinstance(per_10000, (int, float)) or per_10000 < 0):
+            self.fail(f"{key}.per_10000", f"must be a number of clinicians per 10,000 patients, 0 or more, got {per_10000!r}")
+        female_share, weekly = ROLE_WORKFORCE.get(code, OTHER_ROLE_WORKFORCE)
+        weekly = raw.get("sessions_per_week", weekly)
+        sessions_per_week = []
+        for n, share in self.mapping(weekly, f"{key}.sessions_per_week").items():
+            sessions_per_week.append((self.integer(n, f"{key}.sessions_per_week.{n}"), self.share(share, f"{key}.sessions_per_week.{n}")))
+        if not sessions_per_week or sum(w for _, w in sessions_per_week) <= 0:
+            self.fail(f"{key}.sessions_per_week", "needs at least one number of sessions with a share above 0, e.g. {6: 1.0}")
         return StaffGroup(
             role_code=code,
             count=self.integer(raw.get("count", 1), f"{key}.count", minimum=0),
+            per_10000=None if per_10000 is None else float(per_10000),
             sessions=names,
             days=days,
             slot_minutes=minutes,
             schedule_type=self.text(raw.get("schedule_type", "General practice"), f"{key}.schedule_type"),
             slot_type=self.text(raw.get("slot_type", "Appointment"), f"{key}.slot_type"),
             channels=self.weights(raw.get("channels", {"In-person": 1.0}), f"{key}.channels", DELIVERY_CHANNELS),
+            sessions_per_week=tuple(sorted(sessions_per_week)),
+            female_share=self.share(raw.get("female_share", female_share), f"{key}.female_share"),
         )
 
     def check_slot_length(self, session: Session, minutes: int, key: str):
@@ -458,6 +516,42 @@ class _Reader:
             self.fail(key, f"{value!r} is not a valid NHS number (10 digits passing the modulus-11 check)")
         return value
 
+    def number(self, value, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1000:
+            self.fail(key, f"must be a number from 0 to 1000, got {value!r}")
+        return float(value)
+
+    def rates(self, raw, key: str) -> tuple[tuple[int, int, float, float], ...]:
+        """Appointments per patient-year by age band, for women and men."""
+        rates = []
+        for band, by_sex in self.mapping(raw, key).items():
+            low, high = self.band(band, f"{key}.{band}")
+            by_sex = self.known_keys(by_sex, ("female", "male"), f"{key}.{band}")
+            if set(by_sex) != {"female", "male"}:
+                self.fail(f"{key}.{band}", "needs a rate for female and for male, e.g. {female: 5.0, male: 3.6}")
+            rates.append((low, high, self.number(by_sex["female"], f"{key}.{band}.female"),
+                          self.number(by_sex["male"], f"{key}.{band}.male")))
+        if not rates:
+            self.fail(key, "needs at least one age band, e.g. {0-110: {female: 5.5, male: 4.5}}")
+        return tuple(sorted(rates))
+
+    def weekday_weights(self, raw, key: str) -> tuple[float, ...]:
+        weights = dict.fromkeys(WEEKDAYS, 1.0)
+        for day, weight in self.mapping(raw, key).items():
+            if day not in WEEKDAYS:
+                self.fail(f"{key}.{day}", f"unknown day {day!r}; allowed: {', '.join(WEEKDAYS)}")
+            weights[day] = self.number(weight, f"{key}.{day}")
+        return tuple(weights.values())
+
+    def band(self, band, key: str) -> tuple[int, int]:
+        try:
+            low, high = (int(x) for x in str(band).split("-"))
+        except ValueError:
+            self.fail(key, "an age band is written LOW-HIGH in years, e.g. 18-29")
+        if not 0 <= low <= high <= 110:
+            self.fail(key, "ages must satisfy 0 <= low <= high <= 110")
+        return low, high
+
     # -- People: ages and sexes of the registered population ---------------------------------------
 
     def female_share(self, raw, key: str) -> float | None:
@@ -506,8 +600,8 @@ class _Reader:
         calendar = self.known_keys(m["calendar"], tuple(DEFAULTS["calendar"]), "calendar")
         working_days = self.weekdays(calendar["working_days"], "calendar.working_days")
         staff = tuple(self.staff_group(i, raw, sessions, working_days) for i, raw in enumerate(self.listing(m["staff"], "staff")))
-        if not any(group.count for group in staff):
-            self.fail("staff", "needs at least one staff group with a count above 0")
+        if not any(group.count if group.per_10000 is None else group.per_10000 for group in staff):
+            self.fail("staff", "needs at least one staff group with a count or per_10000 above 0")
         consumers = []
         for i, raw in enumerate(self.listing(m["consumers"], "consumers")):
             raw = self.known_keys(raw, ("ods", "name", "type"), f"consumers[{i}]")
@@ -533,11 +627,7 @@ class _Reader:
             self.fail("availability.restrictions", "the restriction shares add up to more than 1")
         window = self.known_keys(availability["booking_window"], ("min_hours_ahead", "max_days_ahead"), "availability.booking_window")
         demand = self.known_keys(m["demand"], tuple(DEFAULTS["demand"]), "demand")
-        fill_rate = []
-        for days, rate in self.mapping(demand["fill_rate"], "demand.fill_rate").items():
-            fill_rate.append((self.integer(days, f"demand.fill_rate.{days}", minimum=0), self.share(rate, f"demand.fill_rate.{days}")))
-        if not fill_rate:
-            self.fail("demand.fill_rate", "needs at least one point, e.g. {0: 0.9, 28: 0.1}")
+        workforce = self.known_keys(m["workforce"], tuple(DEFAULTS["workforce"]), "workforce")
         reasons = tuple(self.text(r, "demand.cancellation_reasons") for r in self.listing(demand["cancellation_reasons"], "demand.cancellation_reasons"))
         if not reasons:
             self.fail("demand.cancellation_reasons", "needs at least one reason")
@@ -565,14 +655,21 @@ class _Reader:
             restrictions=tuple(restrictions),
             min_hours_ahead=self.integer(window["min_hours_ahead"], "availability.booking_window.min_hours_ahead", minimum=0),
             max_days_ahead=self.integer(window["max_days_ahead"], "availability.booking_window.max_days_ahead"),
-            fill_rate=tuple(sorted(fill_rate)),
-            past_fill_rate=self.share(demand["past_fill_rate"], "demand.past_fill_rate"),
+            rates_per_year=self.rates(demand["rates_per_year"], "demand.rates_per_year"),
+            demand_scale=self.number(demand["scale"], "demand.scale"),
+            max_fill=self.share(demand["max_fill"], "demand.max_fill"),
+            weekday_weights=self.weekday_weights(demand["weekday_weights"], "demand.weekday_weights"),
+            morning_weight=self.number(demand["morning_weight"], "demand.morning_weight"),
+            same_day_share=self.share(demand["same_day_share"], "demand.same_day_share"),
+            routine_median_days=self.integer(demand["routine_median_days"], "demand.routine_median_days"),
             multi_slot_share=self.share(demand["multi_slot_share"], "demand.multi_slot_share"),
             max_slots_per_appointment=self.integer(demand["max_slots_per_appointment"], "demand.max_slots_per_appointment"),
             cancellation_share=self.share(demand["cancellation_share"], "demand.cancellation_share"),
             cancellation_reasons=reasons,
             no_show_share=self.share(demand["no_show_share"], "demand.no_show_share"),
             consumer_share=self.share(demand["consumer_share"], "demand.consumer_share"),
+            annual_leave_weeks=self.integer(workforce["annual_leave_weeks"], "workforce.annual_leave_weeks", minimum=0),
+            training_days=self.integer(workforce["training_days"], "workforce.training_days", minimum=0),
             nhs_number_range=patients["nhs_number_range"],
             female_share=self.female_share(patients["female_share"], "patients.female_share"),
             age_bands=self.age_bands(patients["age_bands"], "patients.age_bands"),

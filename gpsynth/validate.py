@@ -7,7 +7,10 @@ on any resources. Problems are values; `report_renderables` turns a report into 
 The models (fhir.resources 8.x) check structure and datatypes, not code bindings. The invariants check what
 gpsynth promises on top: meta per profile, ids, references that resolve, Europe/London offsets, slots
 booked at most once and busy exactly when booked, appointments that match their contiguous slots,
-cancellation reasons, NHS numbers and text limits.
+cancellation reasons, NHS numbers and text limits; and the consistency of a patient's record: no two
+live appointments of one patient overlap, none before their registration or birth, registrations on or
+after 5 July 1948 and not before birth, appointments created before they start and never after
+meta.lastUpdated, and a "Clinician unavailable" cancellation leaves its slot busy-unavailable.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,7 +43,9 @@ REFERENCE = re.compile(rb'"reference":"([^"]*)"')
 INSTANT = re.compile(rb'"(\d{4}-\d{2}-\d{2}T[^"]*)"')
 ACTIVE = frozenset({"booked", "arrived", "fulfilled", "noshow"})   # statuses that hold their slots
 APPOINTMENT_STATUSES = ACTIVE | {"cancelled"}
-SLOT_STATUSES = frozenset({"free", "busy"})
+SLOT_STATUSES = frozenset({"free", "busy", "busy-unavailable"})
+CLINICIAN_UNAVAILABLE = "Clinician unavailable"   # a cancellation that takes the slot out of the book
+NHS_BEGAN = date(1948, 7, 5)
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,15 @@ class _AppointmentFacts:
     minutes: int | None
     channel: str | None
     actors: dict
+    created: str
+    last_updated: str
+    cancellation_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _PatientFacts:
+    birth_date: str
+    registration_start: str
 
 
 class DatasetChecks:
@@ -136,6 +150,7 @@ class DatasetChecks:
         self.slots: dict[str, _SlotFacts] = {}
         self.schedules: dict[str, tuple[tuple[str, str] | None, ...]] = {}
         self.appointments: list[_AppointmentFacts] = []
+        self.patients: dict[str, _PatientFacts] = {}
         self.nhs_numbers: dict[str, str] = {}
         self.digests: dict[tuple[str, str], bytes] = {}
         self.good_instants: set[bytes] = set()
@@ -219,6 +234,14 @@ class DatasetChecks:
                 self.problem("nhs-number", where, resource, f"NHS number {number} is also Patient/{self.nhs_numbers[number]}'s")
             else:
                 self.nhs_numbers[number] = resource["id"]
+        registration = next((e.get("valuePeriod") or {} for e in (_extension(resource, c.EXT_REGISTRATION_DETAILS) or {})
+                             .get("extension", ()) if e.get("url") == "registrationPeriod"), {})
+        born, registered = _text(resource, "birthDate"), str(registration.get("start", ""))[:10]
+        if registered and registered < NHS_BEGAN.isoformat():
+            self.problem("registration", where, resource, f"registered on {registered}, before the NHS began on {NHS_BEGAN}")
+        if registered and born and registered < born:
+            self.problem("registration", where, resource, f"registered on {registered}, before their birth on {born}")
+        self.patients[resource["id"]] = _PatientFacts(born, registered)
 
     def _appointment(self, resource: dict, where: str):
         for name, limit in c.TEXT_LIMITS.items():
@@ -238,7 +261,8 @@ class DatasetChecks:
         actors = dict(t for t in (_target(p.get("actor")) for p in resource.get("participant", ())) if t)
         self.appointments.append(_AppointmentFacts(
             resource["id"], where, status, slot_ids, _text(resource, "start"), _text(resource, "end"),
-            resource.get("minutesDuration"), (_extension(resource, c.EXT_DELIVERY_CHANNEL) or {}).get("valueCode"), actors))
+            resource.get("minutesDuration"), (_extension(resource, c.EXT_DELIVERY_CHANNEL) or {}).get("valueCode"), actors,
+            _text(resource, "created"), str((resource.get("meta") or {}).get("lastUpdated", "")), reason))
 
     def finish(self) -> list[Problem]:
         for where, resource_type, resource_id, target_type, target_id in self.references:
@@ -254,7 +278,44 @@ class DatasetChecks:
                     holders[slot_id].append(appointment.id)
         for appointment in self.appointments:
             self._booking(appointment, holders)
+            self._timeline(appointment)
+        self._overlaps()
         return self.problems
+
+    def _timeline(self, appointment: _AppointmentFacts):
+        """Made before it starts and by meta.lastUpdated; not before the patient was born or registered."""
+        def fail(message):
+            self.problems.append(Problem("timeline", appointment.where, "Appointment", appointment.id, message))
+
+        start, created, stamp = map(_instant, (appointment.start, appointment.created, appointment.last_updated))
+        if created and start and created > start:
+            fail(f"created {appointment.created}, after it starts at {appointment.start}")
+        if created and stamp and created > stamp:
+            fail(f"created {appointment.created}, after its meta.lastUpdated {appointment.last_updated}")
+        patient = self.patients.get(appointment.actors.get("Patient", ""))
+        if patient and start:
+            day = start.astimezone(LONDON).date().isoformat()
+            if patient.birth_date and day < patient.birth_date:
+                fail(f"starts on {day}, before the patient's birth on {patient.birth_date}")
+            if patient.registration_start and day < patient.registration_start:
+                fail(f"starts on {day}, before the patient's registration on {patient.registration_start}")
+
+    def _overlaps(self):
+        """No patient holds two live appointments at once."""
+        by_patient = defaultdict(list)
+        for appointment in self.appointments:
+            start, end = _instant(appointment.start), _instant(appointment.end)
+            if appointment.status in ACTIVE and start and end and "Patient" in appointment.actors:
+                by_patient[appointment.actors["Patient"]].append((start, end, appointment))
+        for patient_id, held in by_patient.items():
+            held.sort(key=lambda h: (h[0], h[1]))
+            latest_end, latest = held[0][1], held[0][2]
+            for start, end, appointment in held[1:]:
+                if start < latest_end:
+                    self.problems.append(Problem("overlap", appointment.where, "Appointment", appointment.id,
+                                                 f"Patient/{patient_id} also holds Appointment/{latest.id} at this time"))
+                if end > latest_end:
+                    latest_end, latest = end, appointment
 
     def _appointment_slots(self, appointment: _AppointmentFacts):
         def fail(message):
@@ -298,8 +359,11 @@ class DatasetChecks:
                     fail(f"Slot/{slot_id} is already booked by Appointment/{holders[slot_id][0]}")
                 if slot.status != "busy":
                     fail(f"{appointment.status}, but Slot/{slot_id} is {slot.status!r}, not 'busy'")
-            elif appointment.status == "cancelled" and not holders[slot_id] and slot.status != "free":
-                fail(f"cancelled, but Slot/{slot_id} is {slot.status!r}, not 'free', and no other appointment books it")
+            elif appointment.status == "cancelled" and not holders[slot_id]:
+                expected = "busy-unavailable" if appointment.cancellation_reason == CLINICIAN_UNAVAILABLE else "free"
+                if slot.status != expected:
+                    fail(f"cancelled ({appointment.cancellation_reason}), but Slot/{slot_id} is {slot.status!r}, "
+                         f"not {expected!r}, and no other appointment books it")
 
 
 class ModelChecks:

@@ -20,6 +20,7 @@ def network_rules(tmp_path_factory):
     rules["practices"].update(count=2, list_size=300)
     rules["calendar"]["history_days"] = 3
     for group in rules["staff"]:
+        group.pop("per_10000", None)
         group["count"] = 1
     path = tmp_path_factory.mktemp("rules") / "network.yaml"
     path.write_text(yaml.safe_dump(rules), encoding="utf-8")

@@ -18,6 +18,7 @@ DELIVERY_CHANNEL = SD + "Extension-GPConnect-DeliveryChannel-2"
 CANCELLATION_REASON = SD + "Extension-GPConnect-AppointmentCancellationReason-1"
 PRACTITIONER_ROLE = SD + "Extension-GPConnect-PractitionerRole-1"
 NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
+REGISTRATION_DETAILS = SD + "Extension-CareConnect-GPC-RegistrationDetails-1"
 ACTIVE = ("booked", "arrived", "fulfilled", "noshow")
 
 

@@ -78,7 +78,8 @@ def test_every_slot_lies_in_a_session_of_its_clinician(dataset):
     assert not outside, outside[:3]
 
 
-def test_slots_fall_on_working_days_of_the_calendar_only(dataset):
+def test_slots_fall_on_their_groups_days_of_the_calendar_only(dataset):
+    """A group works the working days unless it names others (extended access on Saturdays)."""
     groups, scenario = staff_groups(dataset), dataset.scenario
     days = calendar_days(dataset)
     closed = england_bank_holidays(days[0], days[-1]) if scenario.closed_on_bank_holidays else set()
@@ -89,11 +90,11 @@ def test_slots_fall_on_working_days_of_the_calendar_only(dataset):
         day = wall_clock(slot["start"]).date()
         horizon = schedules[schedule_id]["planningHorizon"]
         assert days[0] <= day <= days[-1] and horizon["start"][:10] <= day.isoformat() <= horizon["end"][:10], slot
-        assert day.weekday() in scenario.working_days, slot
         assert any(day.weekday() in g.days for g in groups[schedule_id]), slot
         assert day not in closed, (slot, closed)
         slot_days.add(day)
-    open_days = {d for d in days if d.weekday() in scenario.working_days and d not in closed}
+    clinic_days = {weekday for gs in groups.values() for g in gs for weekday in g.days}
+    open_days = {d for d in days if d.weekday() in clinic_days and d not in closed}
     assert slot_days == open_days
 
 
@@ -123,8 +124,17 @@ def test_no_slot_is_booked_twice(dataset):
 def test_slots_are_busy_exactly_when_an_active_appointment_books_them(dataset):
     held = {slot for a in dataset.resources["Appointment"] if a["status"] in ACTIVE for slot in slot_ids(a)}
     busy = {s["id"] for s in dataset.resources["Slot"] if s["status"] == "busy"}
-    assert {s["status"] for s in dataset.resources["Slot"]} == {"free", "busy"}
+    assert {s["status"] for s in dataset.resources["Slot"]} <= {"free", "busy", "busy-unavailable"}
     assert busy == held
+
+
+def test_a_clinician_unavailable_cancellation_takes_its_slot_out_of_the_book(dataset):
+    held = {slot for a in dataset.resources["Appointment"] if a["status"] in ACTIVE for slot in slot_ids(a)}
+    withdrawn = {slot for a in dataset.resources["Appointment"] if a["status"] == "cancelled"
+                 and extension(a, CANCELLATION_REASON)["valueString"] == "Clinician unavailable"
+                 for slot in slot_ids(a)} - held
+    unavailable = {s["id"] for s in dataset.resources["Slot"] if s["status"] == "busy-unavailable"}
+    assert withdrawn and unavailable == withdrawn
 
 
 def test_each_appointment_spans_its_contiguous_slots(dataset):
@@ -144,7 +154,7 @@ def test_each_appointment_spans_its_contiguous_slots(dataset):
     assert lengths[1] and sum(n for size, n in lengths.items() if size > 1), lengths
 
 
-def test_cancelled_appointments_carry_a_reason_and_leave_their_slots_free(dataset):
+def test_cancelled_appointments_carry_a_reason_and_free_their_slots_unless_the_clinician_is_away(dataset):
     slots = dataset.by_id("Slot")
     cancelled = [a for a in dataset.resources["Appointment"] if a["status"] == "cancelled"]
     assert cancelled
@@ -152,7 +162,8 @@ def test_cancelled_appointments_carry_a_reason_and_leave_their_slots_free(datase
         reason = extension(appointment, CANCELLATION_REASON)
         if appointment["status"] == "cancelled":
             assert reason["valueString"] in dataset.scenario.cancellation_reasons
-            assert all(slots[i]["status"] == "free" for i in slot_ids(appointment)), appointment["id"]
+            left = "busy-unavailable" if reason["valueString"] == "Clinician unavailable" else "free"
+            assert all(slots[i]["status"] == left for i in slot_ids(appointment)), appointment["id"]
         else:
             assert reason is None
 
@@ -207,3 +218,16 @@ def test_nhs_numbers_are_valid_distinct_and_in_the_test_range(dataset):
     assert dataset.scenario.nhs_number_range == "999"
     assert all(mod11_valid(n) and n.startswith("999") for n in numbers), [n for n in numbers if not mod11_valid(n)][:3]
     assert len(set(numbers)) == len(numbers)
+
+
+def test_the_network_runs_extended_access_on_saturdays_and_evenings_and_never_on_sundays(christmas):
+    schedules = christmas.by_id("Schedule")
+    by_weekday = Counter()
+    for slot in christmas.resources["Slot"]:
+        day = date.fromisoformat(slot["start"][:10])
+        kind = schedules[slot["schedule"]["reference"].removeprefix("Schedule/")]["serviceCategory"]["text"]
+        by_weekday[(day.weekday(), kind, slot["start"][11:13] >= "18")] += 1
+    assert by_weekday[(5, "Extended access", False)] > 0
+    assert sum(n for (weekday, kind, evening), n in by_weekday.items() if kind == "Extended access" and evening) > 0
+    assert not any(weekday == 6 for weekday, *_ in by_weekday)
+    assert all(kind == "Extended access" for (weekday, kind, _), n in by_weekday.items() if weekday == 5)

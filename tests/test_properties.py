@@ -1,5 +1,4 @@
-"""Properties of the rules' building blocks, over many inputs: NHS numbers, the fill-rate curve and
-London instants."""
+"""Properties of the rules' building blocks, over many inputs: NHS numbers, London instants and patients."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpsynth.calendar import LONDON, london_instant, london_offset
-from gpsynth.generate.bookings import fill_rate
 from gpsynth.identifiers import NHS_NUMBER_RANGES, nhs_number, nhs_number_capacity
 from gpsynth.scenario import parse_scenario
 
@@ -40,27 +38,6 @@ def test_the_first_numbers_are_all_distinct_and_the_range_ends_at_its_capacity()
     assert mod11_valid(nhs_number("999", capacity - 1))
     with pytest.raises(ValueError):
         nhs_number("999", capacity)
-
-
-points = st.dictionaries(st.integers(0, 60), st.floats(0, 1), min_size=1, max_size=6)
-
-
-@settings(max_examples=60, deadline=None)
-@given(points=points, past=st.floats(0, 1), days=st.lists(st.integers(-30, 90), min_size=1, max_size=20))
-def test_fill_rate_interpolates_within_its_points(points, past, days):
-    scenario = parse_scenario({"demand": {"fill_rate": points, "past_fill_rate": past}}, "<test>")
-    curve = sorted(points.items())
-    for day, rate in curve:
-        assert fill_rate(scenario, day) == pytest.approx(rate)
-    for day in days:
-        rate = fill_rate(scenario, day)
-        if day < 0:
-            assert rate == past
-            continue
-        below = [r for d, r in curve if d <= day] or [curve[0][1]]
-        above = [r for d, r in curve if d >= day] or [curve[-1][1]]
-        lo, hi = sorted((below[-1], above[0]))
-        assert lo - 1e-12 <= rate <= hi + 1e-12, (curve, day, rate)
 
 
 def test_the_mod11_check_agrees_with_published_examples():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import lxml.html
@@ -18,7 +18,7 @@ from gpsynth.report.screenshot import screenshot
 from gpsynth.scenario import preset_text
 
 AS_OF = "2027-03-19"          # Good Friday, the spring clock change and Easter Monday fall in the horizon
-SECTIONS = ("summary", "counts", "utilisation", "fill-rate", "mix", "patients", "calendar", "special-patients")
+SECTIONS = ("summary", "counts", "utilisation", "fill-rate", "mix", "patients", "realism", "calendar", "special-patients")
 DELIVERY_CHANNEL = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-DeliveryChannel-2"
 
 
@@ -63,7 +63,7 @@ def test_every_section_is_there_and_the_page_needs_no_network(html, page):
     for section in SECTIONS:
         assert html.xpath(f'//section[@id="{section}"]'), section
         assert html.xpath(f'//section[@id="{section}"]//h2'), section
-    for chart in ("utilisation", "fill-rate", "mix", "patients"):
+    for chart in ("utilisation", "fill-rate", "mix", "patients", "realism"):
         assert html.xpath(f'//section[@id="{chart}"]//*[local-name()="svg"]'), chart
     assert not html.xpath("//script | //link | //img | //iframe | //object")
     fetched = [value for value in html.xpath("//@src | //@href") if not value.startswith("#")]
@@ -210,3 +210,20 @@ def test_screenshot_in_headless_chromium(page, tmp_path):
     assert (width, height) == (1200, 2600)
     assert png.stat().st_size > 50_000
     assert len(set(pixels)) > 64           # charts and text, not a blank page
+
+
+def test_realism_figures_match_the_appointments(dataset, html):
+    rows = cells(html, "realism", "data-metric")
+    as_of = date.fromisoformat(AS_OF)
+    first = as_of - timedelta(days=7)       # the fixture preset keeps a week of history
+    live = [a for a in dataset.resources["Appointment"] if a["status"] != "cancelled"]
+    settled = [a for a in live if first <= london_day(a["start"]) < as_of]
+    same_day = sum(london_day(a["created"]) == london_day(a["start"]) for a in settled) / len(settled)
+    video = sum(extension(a, DELIVERY_CHANNEL)["valueCode"] == "Video" for a in live) / len(live)
+    weekend = sum(london_day(a["created"]).weekday() >= 5 for a in dataset.resources["Appointment"]) / len(
+        dataset.resources["Appointment"])
+    assert rows["Booked on the day (settled appointments)"][1] == f"{same_day:.1%}"
+    assert rows["Video consultations"][1] == f"{video:.1%}"
+    assert rows["Bookings made on Saturdays and Sundays"][1] == f"{weekend:.1%}"
+    assert rows["Overlapping appointments of one patient"][1:2] == ["0"]
+    assert all(row[4] in ("yes", "no", "n/a") for row in rows.values()) and len(rows) == 14

@@ -25,7 +25,7 @@ def test_slot_writer_equals_orjson_of_the_dict_rendering():
     stamp = last_updated_for(AS_OF)
     schedules = {s.id: s for s in shard.schedules}
     writers = {s.id: SlotWriter(s, stamp) for s in shard.schedules}
-    assert {slot.status for slot in shard.slots} == {"free", "busy"}
+    assert {slot.status for slot in shard.slots} == {"free", "busy", "busy-unavailable"}
     assert {slot.delivery_channel for slot in shard.slots} == {"In-person", "Telephone", "Video"}
     for slot in shard.slots:
         assert writers[slot.schedule_id](slot) == orjson.dumps(render(slot, schedules[slot.schedule_id], stamp))

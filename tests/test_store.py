@@ -138,11 +138,14 @@ HAND_RULES = {
     "name": "by-hand",
     "practices": {"count": 1, "list_size": 100, "branch_sites": 0, "ods_prefix": "HND"},
     "sessions": {"night": {"start": "00:00", "end": "01:00", "breaks": []}},
-    "staff": [{"role": "gp", "count": 1, "sessions": ["night"], "slot_minutes": 15, "channels": {"Telephone": 1.0}}],
+    "staff": [{"role": "gp", "count": 1, "sessions": ["night"], "slot_minutes": 15, "channels": {"Telephone": 1.0},
+               "sessions_per_week": {5: 1.0}}],
     "calendar": {"horizon_days": 5, "history_days": 3},
     "availability": {"bookable_share": 1.0, "restrictions": [{"org_types": ["urgent-care"], "share": 1.0}]},
-    "demand": {"fill_rate": {0: 0.0}, "past_fill_rate": 1.0, "multi_slot_share": 0.0, "cancellation_share": 0.0,
-               "no_show_share": 0.0, "consumer_share": 0.0},
+    # Demand far above capacity, all of it booked on the day: every past slot is taken, no future one yet.
+    "demand": {"scale": 1000, "max_fill": 1.0, "same_day_share": 1.0, "multi_slot_share": 0.0,
+               "cancellation_share": 0.0, "no_show_share": 0.0, "consumer_share": 0.0},
+    "workforce": {"annual_leave_weeks": 0, "training_days": 0},
     "patients": {"special": {"deceased": 0, "sensitive": 0, "inactive": 0, "no-appointments": 0}},
 }
 HAND_AS_OF = date(2026, 6, 15)

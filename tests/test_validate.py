@@ -12,6 +12,7 @@ from generated import (
     CANCELLATION_REASON,
     DELIVERY_CHANNEL,
     NHS_NUMBER,
+    REGISTRATION_DETAILS,
     SD,
     extension,
     generate,
@@ -120,6 +121,30 @@ def break_nhs_number(b: Book):
     identifier["value"] = identifier["value"][:9] + str((int(identifier["value"][9]) + 1) % 10)
 
 
+def patient_of(b: Book, appointment: dict) -> dict:
+    return b.get(actor(appointment, "Patient")["reference"])
+
+
+def registration_period(patient: dict) -> dict:
+    details = extension(patient, REGISTRATION_DETAILS)["extension"]
+    return next(e["valuePeriod"] for e in details if e["url"] == "registrationPeriod")
+
+
+def register_after_appointment(b: Book):
+    registration_period(patient_of(b, b.single)).update(start=b.single["start"][:4] + "-12-31")
+
+
+def book_one_patient_twice_at_once(b: Book):
+    actor(b.multi, "Patient")["reference"] = actor(b.single, "Patient")["reference"]
+    b.multi.update(start=b.single["start"], end=b.single["end"])
+
+
+def cancel_for_clinician_leaving_slot_free(b: Book):
+    extension(b.cancelled, CANCELLATION_REASON)["valueString"] = "Clinician unavailable"
+    for slot in b.slots(b.cancelled):
+        slot["status"] = "free"
+
+
 DAMAGE = {
     "start is not an instant": (lambda b: b.free[0].update(start="half past nine"), "model", "start"),
     "no versionId": (lambda b: b.patients[0]["meta"].pop("versionId"), "meta", "meta.versionId"),
@@ -147,7 +172,22 @@ DAMAGE = {
     "a reason on a booked appointment": (
         lambda b: b.single["extension"].append({"url": CANCELLATION_REASON, "valueString": "Clinician unavailable"}),
         "cancellation", "carries a cancellation reason"),
-    "a cancelled appointment's slot still busy": (lambda b: b.slots(b.cancelled)[0].update(status="busy"), "booking", "not 'free'"),
+    "a cancelled appointment's slot still busy": (lambda b: b.slots(b.cancelled)[0].update(status="busy"), "booking",
+                                                  "no other appointment books it"),
+    "a clinician-unavailable cancellation leaving its slot free": (cancel_for_clinician_leaving_slot_free, "booking",
+                                                                   "not 'busy-unavailable'"),
+    "two appointments of one patient at once": (book_one_patient_twice_at_once, "overlap", "also holds Appointment/"),
+    "an appointment before the patient registered": (register_after_appointment, "timeline", "before the patient's registration"),
+    "an appointment before the patient's birth": (lambda b: patient_of(b, b.single).update(birthDate="2099-01-01"),
+                                                  "timeline", "before the patient's birth"),
+    "a registration before the NHS began": (lambda b: registration_period(patient_of(b, b.single)).update(start="1940-01-01"),
+                                            "registration", "before the NHS began"),
+    "a registration before birth": (lambda b: registration_period(patient_of(b, b.single)).update(start="1900-01-01")
+                                    or patient_of(b, b.single).update(birthDate="1950-01-01"), "registration",
+                                    "before their birth"),
+    "created after meta.lastUpdated": (lambda b: b.single.update(created=b.single["start"]), "timeline",
+                                       "after its meta.lastUpdated"),
+    "created after it starts": (lambda b: b.cancelled.update(created=b.cancelled["end"]), "timeline", "after it starts"),
     "a booked appointment's slot free": (lambda b: b.slots(b.single)[0].update(status="free"), "booking", "not 'busy'"),
     "a slot status GP Connect does not use": (lambda b: b.free[0].update(status="busy-tentative"), "slot", "busy-tentative"),
     "an NHS number failing modulus 11": (break_nhs_number, "nhs-number", "modulus-11"),

@@ -12,11 +12,11 @@ from ..identifiers import derive_seed
 from ..plan import Plan, PracticePlan
 from ..records import Shard
 from .bookings import Booker
+from .patients import practice_patients
 from .pools import pools
-from .rota import SlotTimes, schedule_slots
+from .rota import SlotTimes, practice_open, schedule_slots, worked_sessions
 from .sites import consumer_organization, practice_district, practice_locations, practice_organization
 from .staff import practitioners, schedules
-from .patients import practice_patients
 
 
 def id_counter(prefix: str):
@@ -52,9 +52,14 @@ def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
     consumers = [consumer_organization(random.Random(derive_seed(plan.seed, "consumer", c.ods)), name_pools, c)
                  for c in plan.consumers]
     booker = Booker(rng["bookings"], scenario, as_of, organization, consumers, shard.patients,
-                    id_counter(f"{practice.ods_code}-A"))
-    for schedule, group in rota:
-        slots = schedule_slots(rng["rota"], scenario, schedule, group, days, slot_times, next_slot_id)
+                    id_counter(f"{practice.ods_code}-A"), lambda day: practice_open(scenario, day))
+    # The rota first (who works which session), then its slots, then the bookings demand makes.
+    rota_slots = [(schedule, group, schedule_slots(rng["rota"], scenario, schedule, group,
+                                                   worked_sessions(rng["rota"], scenario, group, days),
+                                                   slot_times, next_slot_id))
+                  for schedule, group in rota]
+    booker.plan_days([slot for *_, slots in rota_slots for slot in slots], days)
+    for schedule, group, slots in rota_slots:
         shard.appointments.extend(booker.book_schedule(schedule, group, slots))
         shard.slots.extend(slots)
     return shard

@@ -1,4 +1,5 @@
-"""Rota rules: which days a clinic runs, and the slots each session yields on a day."""
+"""Rota rules: which sessions each clinician works on which day (`worked_sessions`: part time, leave,
+training, extended access), and the slots a worked session yields (`schedule_slots`)."""
 
 from __future__ import annotations
 
@@ -41,14 +42,37 @@ class SlotTimes:
 
 
 def clinic_open(scenario: Scenario, group: StaffGroup, day: date) -> bool:
-    if day.weekday() not in scenario.working_days or day.weekday() not in group.days:
+    """A group's clinics run on its days (the working days unless it names others, e.g. Saturday hubs)."""
+    if day.weekday() not in group.days:
         return False
     return not (scenario.closed_on_bank_holidays and bank_holiday_name(day))
 
 
+def practice_open(scenario: Scenario, day: date) -> bool:
+    """The practice takes bookings at its desk on its working days that are not bank holidays."""
+    return day.weekday() in scenario.working_days and not (scenario.closed_on_bank_holidays and bank_holiday_name(day))
+
+
+def worked_sessions(rng: random.Random, scenario: Scenario, group: StaffGroup, days: list[date]) -> list[tuple[date, str]]:
+    """The (day, session) pairs one clinician works: a weekly part-time pattern less leave and training days."""
+    grid = [(weekday, name) for weekday in group.days for name in group.sessions]
+    sessions, weights = zip(*group.sessions_per_week)
+    weekly = min(len(grid), rng.choices(sessions, weights)[0])
+    pattern = set(rng.sample(grid, weekly))
+    leave_share, training_share = scenario.annual_leave_weeks / 52, scenario.training_days / 260
+    worked, week, on_leave = [], None, False
+    for day in days:
+        if day.isocalendar()[:2] != week:
+            week, on_leave = day.isocalendar()[:2], rng.random() < leave_share
+        if on_leave or not clinic_open(scenario, group, day) or rng.random() < training_share:
+            continue
+        worked.extend((day, name) for weekday, name in grid if weekday == day.weekday() and (weekday, name) in pattern)
+    return worked
+
+
 def schedule_slots(rng: random.Random, scenario: Scenario, schedule: Schedule, group: StaffGroup,
-                   days: list[date], slot_times: SlotTimes, next_id) -> list[Slot]:
-    """The slots of one schedule over the whole calendar, in time order.
+                   worked: list[tuple[date, str]], slot_times: SlotTimes, next_id) -> list[Slot]:
+    """The slots of one schedule's worked sessions, in time order.
 
     Each session runs on one delivery channel (a telephone clinic, say); each slot is GP Connect
     bookable with the scenario's share, and a bookable slot may carry one restriction.
@@ -58,19 +82,16 @@ def schedule_slots(rng: random.Random, scenario: Scenario, schedule: Schedule, g
     restriction_bounds = tuple(zip(accumulate(r.share for r in scenario.restrictions), scenario.restrictions))
     bookable_share, random_draw, schedule_id = scenario.bookable_share, rng.random, schedule.id
     slots = []
-    for day in days:
-        if not clinic_open(scenario, group, day):
-            continue
-        for session_name in group.sessions:
-            channel = rng.choices(channels, cum_weights=channel_cum)[0]
-            for start, end in slot_times(day, scenario.sessions[session_name], group.slot_minutes):
-                bookable = random_draw() < bookable_share
-                org_types = ods_codes = ()
-                if bookable and restriction_bounds:
-                    draw = random_draw()
-                    for bound, restriction in restriction_bounds:
-                        if draw < bound:
-                            org_types, ods_codes = restriction.org_types, restriction.ods_codes
-                            break
-                slots.append(Slot(next_id(), schedule_id, start, end, channel, bookable, org_types, ods_codes))
+    for day, session_name in worked:
+        channel = rng.choices(channels, cum_weights=channel_cum)[0]
+        for start, end in slot_times(day, scenario.sessions[session_name], group.slot_minutes):
+            bookable = random_draw() < bookable_share
+            org_types = ods_codes = ()
+            if bookable and restriction_bounds:
+                draw = random_draw()
+                for bound, restriction in restriction_bounds:
+                    if draw < bound:
+                        org_types, ods_codes = restriction.org_types, restriction.ods_codes
+                        break
+            slots.append(Slot(next_id(), schedule_id, start, end, channel, bookable, org_types, ods_codes))
     return slots

@@ -14,14 +14,14 @@ DOCTOR_ROLES = {"R0260", "R0270", "R6200", "R6300"}
 
 def practitioners(rng: random.Random, pools: Pools, scenario: Scenario, practice: PracticePlan,
                   organization_id: str) -> list[tuple[Practitioner, StaffGroup]]:
-    """Each clinician with the staff group whose rules they work to."""
+    """Each clinician with the staff group whose rules they work to; groups sized per 10,000 follow the list."""
     fixed_people = practice.fixed.practitioners if practice.fixed else ()
     people = []
     for group in scenario.staff:
-        for _ in range(group.count):
+        for _ in range(group.headcount(practice.list_size)):
             n = len(people)
             fixed = fixed_people[n] if n < len(fixed_people) else None
-            gender = (fixed.gender if fixed and fixed.gender else rng.choice(("female", "male")))
+            gender = (fixed.gender if fixed and fixed.gender else ("female" if rng.random() < group.female_share else "male"))
             profile_count = rng.choice((1, 1, 2))
             generated_profiles = tuple(f"8{practice.index:07d}{n:03d}{k}" for k in range(profile_count))
             default_prefix = "Dr" if group.role_code in DOCTOR_ROLES else ("Ms" if gender == "female" else "Mr")

@@ -13,7 +13,7 @@ from ..fhir.constants import RESOURCE_TYPES
 from ..output import atomic_file
 from ..store.database import open_store, store_info
 from ..templating import render
-from . import charts, queries
+from . import charts, queries, realism
 
 TEMPLATE = "report.html.j2"
 
@@ -40,6 +40,7 @@ def report_html(store: Path) -> tuple[str, dict[str, int], int]:
         bands, other_gender = queries.age_bands(con, info.as_of)
         events = queries.calendar_events(con, window)
         special, special_total = queries.special_patients(con)
+        metrics, age_rates = realism.realism_metrics(con, info), realism.rates_by_age(con, info)
     finally:
         con.close()
     totals = {t: sum(p.counts[t] for p in practices) for t in RESOURCE_TYPES}
@@ -63,6 +64,8 @@ def report_html(store: Path) -> tuple[str, dict[str, int], int]:
         bands=bands, other_gender=other_gender,
         pyramid=Markup(charts.pyramid([(b.label, b.female, b.male) for b in bands])),
         events=events, special=special, special_total=special_total,
+        metrics=metrics, age_rates=age_rates,
+        age_rate_chart=Markup(charts.grouped_bars(age_rates, ("this dataset", "scenario rate"))) if age_rates else "",
         version=__version__, written=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
     return html, totals, len(practice_rows)

@@ -22,6 +22,16 @@ SMALL_RULES = {
     "description": "One small practice and a week of appointments: about 1,300 resources.",
     "practices": {"count": 1, "list_size": 150, "branch_sites": 1},
     "calendar": {"horizon_days": 5, "history_days": 2},
+    # A fixed, full-time team and demand far above what 150 patients make, booked well ahead, so the
+    # book is full: enough Slots and Appointments for the loader to learn a server's Bundle limit.
+    "demand": {"scale": 60, "same_day_share": 0, "routine_median_days": 28},
+    "staff": [
+        {"role": "gp", "count": 2, "sessions_per_week": {10: 1.0}, "slot_minutes": 10},
+        {"role": "practice-nurse", "count": 1, "sessions_per_week": {10: 1.0}, "slot_minutes": 15},
+        {"role": "healthcare-assistant", "count": 1, "sessions": ["morning"], "days": ["mon", "wed", "fri"],
+         "sessions_per_week": {3: 1.0}},
+    ],
+    "workforce": {"annual_leave_weeks": 0, "training_days": 0},
 }
 
 
