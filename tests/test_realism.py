@@ -28,7 +28,7 @@ CASES = [
 def metrics(request, tmp_path_factory):
     name, as_of = request.param
     out = tmp_path_factory.mktemp(name) / "out"
-    generate(load_scenario(name), 1, as_of, out, OutputOptions(formats=("duckdb",)), workers=2)
+    generate(load_scenario(name), 1, as_of, out, options=OutputOptions(formats=("duckdb",)), workers=2)
     con = open_store(out / "gpsynth.duckdb")
     try:
         return {m.name: m for m in realism_metrics(con, store_info(con))}
