@@ -59,9 +59,6 @@ class Registrations:
         """The patient's state at the practice now (after `load`); None when the practice holds no such patient."""
         return self.by_practice[practice.organization_id].get(patient_id)
 
-    def loaded(self, practice: Practice) -> bool:
-        return practice.organization_id in self.by_practice
-
     def registered(self, organization_id: str, patient_id: str, state: str) -> None:
         patients = self.by_practice.get(organization_id)
         if patients is not None:

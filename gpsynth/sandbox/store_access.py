@@ -120,11 +120,8 @@ class StoreAccess:
         return result
 
     def _commit(self, change: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        with transaction(self.write_cursor()) as con:
+        with transaction(self.cursor()) as con:     # the writer is one thread: its own cursor
             return change(con)
-
-    def write_cursor(self) -> duckdb.DuckDBPyConnection:
-        return self.cursor()     # the writer is one thread: its own cursor
 
     async def reopen(self, read_only: bool) -> bool:
         """Reopen the store read-only or for writing (caller holds `lock`); False when DuckDB refuses (then unchanged)."""
