@@ -52,7 +52,7 @@ from .directory import load_directory
 from .errors import GpcError
 from .headers import SSP_INTERACTION_ID
 from .middleware import SERVICE_ROOT
-from .models import model_problem
+from ..fhir.model_check import model_problem
 from .negotiation import parse_body
 from .nesting import MAX_NESTING, too_deep
 from .provider import DAY, Provider
