@@ -48,9 +48,17 @@ class Problem:
 
 
 class Rendition(Protocol):
-    kind: str          # ndjson, json or store
-    description: str   # for messages: what was opened
-    fingerprint: str   # changes when the content could have changed
+    @property
+    def kind(self) -> str:
+        """ndjson, json or store."""
+
+    @property
+    def description(self) -> str:
+        """For messages: what was opened."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the content could have changed."""
 
     def counts(self) -> dict[str, int]:
         """Resources per type, for the types present, in dependency order."""

@@ -196,8 +196,11 @@ def _first_problem(exc: ValidationError, source: str, marks: dict[MarkPath, yaml
 
 
 def key_path(path: MarkPath) -> str:
-    """("staff", 0, "slot_minutes") -> "staff[0].slot_minutes"."""
+    """("staff", 0, "slot_minutes") -> "staff[0].slot_minutes"; a key that would not read plainly is quoted in brackets."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, str) and part and part.isprintable() and part.strip() == part:
+            text += f".{part}" if text else part
+        else:
+            text += f"[{part}]" if isinstance(part, int) and not isinstance(part, bool) else f"[{shown(part)}]"
     return text
