@@ -21,6 +21,7 @@ import orjson
 
 from ..calendar import LONDON
 from ..fhir import constants as c
+from ..fhir.reading import extension
 from ..identifiers import is_valid_nhs_number
 from ..renditions import Problem
 
@@ -67,10 +68,6 @@ def _london_problem(value: str) -> str | None:
     return None
 
 
-def _extension(resource: dict, url: str) -> dict | None:
-    return next((e for e in resource.get("extension", ()) if e.get("url") == url), None)
-
-
 def _target(reference: dict | None) -> tuple[str, str] | None:
     value = (reference or {}).get("reference", "")
     resource_type, _, resource_id = value.partition("/")
@@ -82,7 +79,7 @@ class _SlotFacts:
     schedule_id: str
     start: str
     end: str
-    status: str
+    status: str | None
     channel: str | None
 
 
@@ -90,7 +87,7 @@ class _SlotFacts:
 class _AppointmentFacts:
     id: str
     where: str
-    status: str
+    status: str | None
     slot_ids: tuple[str, ...]
     start: str
     end: str
@@ -187,7 +184,7 @@ class DatasetChecks:
         start, end = _instant(_text(resource, "start")), _instant(_text(resource, "end"))
         if start and end and start >= end:
             self.problem("slot", where, resource, f"does not end ({resource['end']}) after it starts ({resource['start']})")
-        channel = (_extension(resource, c.EXT_DELIVERY_CHANNEL) or {}).get("valueCode")
+        channel = (extension(resource, c.EXT_DELIVERY_CHANNEL) or {}).get("valueCode")
         schedule = _target(resource.get("schedule"))
         self.slots[resource["id"]] = _SlotFacts(schedule[1] if schedule else "", _text(resource, "start"),
                                                 _text(resource, "end"), status, channel)
@@ -203,7 +200,7 @@ class DatasetChecks:
                 self.problem("nhs-number", where, resource, f"NHS number {number} is also Patient/{self.nhs_numbers[number]}'s")
             else:
                 self.nhs_numbers[number] = resource["id"]
-        registration = next((e.get("valuePeriod") or {} for e in (_extension(resource, c.EXT_REGISTRATION_DETAILS) or {})
+        registration = next((e.get("valuePeriod") or {} for e in (extension(resource, c.EXT_REGISTRATION_DETAILS) or {})
                              .get("extension", ()) if e.get("url") == "registrationPeriod"), {})
         born, registered = _text(resource, "birthDate"), str(registration.get("start", ""))[:10]
         if registered and registered < NHS_BEGAN.isoformat():
@@ -217,7 +214,7 @@ class DatasetChecks:
             if len(_text(resource, name)) > limit:
                 self.problem("text", where, resource, f"{name} has {len(resource[name])} characters; at most {limit} allowed")
         status = resource.get("status")
-        reason = (_extension(resource, c.EXT_CANCELLATION_REASON) or {}).get("valueString")
+        reason = (extension(resource, c.EXT_CANCELLATION_REASON) or {}).get("valueString")
         if status not in APPOINTMENT_STATUSES:
             self.problem("appointment", where, resource, f"status {status!r}; allowed: {', '.join(sorted(APPOINTMENT_STATUSES))}")
         if status == "cancelled" and not reason:
@@ -230,7 +227,7 @@ class DatasetChecks:
         actors = dict(t for t in (_target(p.get("actor")) for p in resource.get("participant", ())) if t)
         self.appointments.append(_AppointmentFacts(
             resource["id"], where, status, slot_ids, _text(resource, "start"), _text(resource, "end"),
-            resource.get("minutesDuration"), (_extension(resource, c.EXT_DELIVERY_CHANNEL) or {}).get("valueCode"), actors,
+            resource.get("minutesDuration"), (extension(resource, c.EXT_DELIVERY_CHANNEL) or {}).get("valueCode"), actors,
             _text(resource, "created"), str((resource.get("meta") or {}).get("lastUpdated", "")), reason))
 
     def finish(self) -> list[Problem]:
