@@ -28,11 +28,12 @@ def model_problem(resource_type: str, resource: object) -> str | None:
 
 
 def _contained_keys(contained: object) -> list[bytes] | None:
-    """Each contained resource as canonical JSON, or None unless there are some, all of types the models know."""
+    """Each contained resource as JSON in its own key order (the models report the first wrong key, so the order
+    is part of the answer), or None unless there are some, all of types the models know."""
     if not isinstance(contained, list) or not contained or not all(_known_resource(item) for item in contained):
         return None
     try:
-        return [orjson.dumps(item, option=orjson.OPT_SORT_KEYS) for item in contained]
+        return [orjson.dumps(item) for item in contained]
     except orjson.JSONEncodeError:      # e.g. integers JSON cannot carry: the whole model says what is wrong
         return None
 
