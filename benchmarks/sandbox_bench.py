@@ -27,7 +27,6 @@ import copy
 import gc
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,9 @@ from gpsynth.sandbox.interactions import BY_NAME
 from gpsynth.sandbox.times import london_today, seconds
 from gpsynth.sandbox.tokens import consumer_token
 from gpsynth.store import open_store
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from ports import free_port  # noqa: E402 - the tests' helper for servers on loopback
 
 SD = "https://fhir.nhs.uk/STU3/StructureDefinition/"
 REASON = SD + "Extension-GPConnect-AppointmentCancellationReason-1"
@@ -88,12 +90,6 @@ class Phase:
         verdict = "met" if self.met else "MISSED"
         return (f"{self.name:30} {self.rate:7.0f} {self.percentile(0.5):7.1f} {self.percentile(0.99):7.1f} "
                 f"{len(self.latencies):8}  >= {rate}/s, p99 < {p99:.0f} ms: {verdict}  ({codes})")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def generated_store(folder: Path, scenario: str) -> Path:

@@ -44,7 +44,7 @@ from .handlers import bound_handlers
 from .limits import ADMIN_MAX_BODY, GPC_MAX_BODY, bounded, check_header_size
 from .live_book import LiveBook
 from .middleware import SINGLE_ROOT, GpcGateway, NoStoreMiddleware, render_error
-from .models import warm_up
+from ..fhir.model_check import warm_up
 from .negotiation import Format
 from .provider import Provider
 from .roll import apply_roll, regenerate, roll_store, seconds_to_midnight

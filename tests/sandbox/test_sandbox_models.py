@@ -7,7 +7,7 @@ import copy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gpsynth.sandbox.models import _problem, model_problem
+from gpsynth.fhir.model_check import _problem, model_problem
 
 BOOKING = {
     "resourceType": "Appointment",

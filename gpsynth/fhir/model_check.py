@@ -93,8 +93,8 @@ def _skeleton_problem(skeleton: bytes) -> str | None:
 
 
 def _contained_keys(contained: object) -> list[bytes] | None:
-    """Each contained resource as JSON, keys in the order sent (it decides which problem is named first); None
-    unless there are some, all of types the models know."""
+    """Each contained resource as JSON in its own key order (the models report the first wrong key, so the order
+    is part of the answer), or None unless there are some, all of types the models know."""
     if not isinstance(contained, list) or not contained or not all(_known_resource(item) for item in contained):
         return None
     try:
