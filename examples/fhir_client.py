@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import requests
@@ -69,7 +69,7 @@ def booking(slot: dict, schedule: dict, patient: dict) -> dict:
         "start": slot["start"],
         "end": slot["end"],
         "slot": [{"reference": f"Slot/{slot['id']}"}],
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "participant": [{"actor": {"reference": f"Patient/{patient['id']}"}, "status": "accepted"},
                         {"actor": {"reference": location["reference"]}, "status": "accepted"}],
     }
