@@ -88,6 +88,5 @@ def python_api() -> str:
 
 
 def scenario_rules() -> str:
-    return ("# Scenario rules\n\nEvery key a scenario file may hold, with its type, default and allowed values, "
-            "generated from the scenario models. `gpsynth scenarios NAME` prints a preset's effective rules; "
-            "[The realism model](../realism.md) explains what they do.\n\n" + rules_markdown())
+    return (rules_markdown() + "\n`gpsynth scenarios NAME` prints a preset's effective rules; "
+            "[The realism model](../realism.md) says what the rules do and where their figures come from.\n")
