@@ -1,4 +1,5 @@
-"""`examples/fhir_client.py`, the fhirpy consumer the docs show, run as written against a real `gpsynth serve`."""
+"""The FHIR client examples the docs show (fhirpy, fhirclient 3.x), each run as written against a real `gpsynth serve`:
+they search, book, read back and meet a refusal, and the sandbox's journal shows no broken rule."""
 
 from __future__ import annotations
 
@@ -9,18 +10,20 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from sandbox_process import GpcClient, SandboxServer
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fhir_client.py"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NHS_NUMBER = "9658218865"      # Patient/1 of the gpc-provider-testing preset
 
 
-def test_the_fhirpy_example_searches_books_and_reads_back_with_no_broken_rule(store_copy, tmp_path):
+@pytest.mark.parametrize("example", ["fhirpy_consumer.py", "fhirclient_consumer.py"])
+def test_the_example_searches_books_and_reads_back_with_no_broken_rule(example, store_copy, tmp_path):
     journal = tmp_path / "consumer.jsonl"
     server = SandboxServer(store_copy, tmp_path / "serve.log", "--journal", str(journal)).start()
     try:
-        done = subprocess.run([sys.executable, str(EXAMPLE), server.base(), NHS_NUMBER], capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run([sys.executable, str(EXAMPLES / example), server.base(), NHS_NUMBER], capture_output=True,
+                              text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         booked = re.search(r"^booked Appointment/(\S+) for Patient/1 at (\S+)$", done.stdout, re.M)
         assert booked, done.stdout
