@@ -42,7 +42,7 @@ def test_a_day_never_fills_past_max_fill_and_books_no_more_than_the_demand(deman
     assert set(fill) == {day for day, n in zip(days, capacities) if n}
     assert all(0 <= share <= max_fill + 1e-12 for share in fill.values())
     booked = sum(fill[day] * n for day, n in zip(days, capacities) if n)
-    waiting = demand / 365 / (sum(scenario.weekday_weights) / 7) * (1 + sum(scenario.weekday_weights[d.weekday()] for d in days))
+    waiting = demand / 365 / (sum(scenario.demand.weekday_weights) / 7) * (1 + sum(scenario.demand.weekday_weights[d.weekday()] for d in days))
     assert booked <= waiting + 1e-6
 
 
