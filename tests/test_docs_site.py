@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 import pytest
+import yaml
 
 import gpsynth
 from gpsynth import cli
@@ -53,7 +54,7 @@ def test_every_public_name_is_documented_with_its_docstring(site):
     for name in gpsynth._EXPORTS:
         assert f"gpsynth.{name}" in page, name
         value = getattr(gpsynth, name)
-        doc = inspect.getdoc(value) or ""
+        doc = inspect.cleandoc(value.__doc__ or "")       # its own docstring: mkdocstrings shows no inherited one
         if doc and not doc.startswith(f"{value.__name__}("):     # a dataclass's generated signature is no docstring
             assert doc.split("\n")[0].replace("`", "") in page, name
 
@@ -79,3 +80,10 @@ def test_the_readme_links_point_at_files_that_exist():
     targets = [target for target in re.findall(r"\]\(([^)#]+)\)", readme) if "://" not in target]
     assert len(targets) > 10
     assert [target for target in targets if not (ROOT / target).exists()] == []
+
+
+def test_the_scenario_example_on_the_realism_page_is_a_valid_scenario():
+    page = (ROOT / "docs" / "realism.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```yaml\n(.*?)```", page, re.S)
+    scenario = gpsynth.parse_scenario(yaml.safe_load(example), "docs/realism.md")
+    assert scenario.name == "my-network" and scenario.practices.count == 3
