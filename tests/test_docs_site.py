@@ -87,3 +87,12 @@ def test_the_scenario_example_on_the_realism_page_is_a_valid_scenario():
     (example,) = re.findall(r"```yaml\n(.*?)```", page, re.S)
     scenario = gpsynth.parse_scenario(yaml.safe_load(example), "docs/realism.md")
     assert scenario.name == "my-network" and scenario.practices.count == 3
+
+
+def test_the_chaos_rules_in_the_consumer_guide_are_valid_rules():
+    from gpsynth.sandbox.conformance.chaos import parse_chaos_text
+
+    page = (ROOT / "docs" / "guides" / "test-your-consumer.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```yaml\n(.*?)```", page, re.S)
+    rules = parse_chaos_text(example, "docs/guides/test-your-consumer.md")
+    assert rules.seed == 7 and len(rules.rules) == 5
