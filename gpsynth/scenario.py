@@ -158,7 +158,7 @@ def parse_scenario(data: dict, source: str, marks: dict[MarkPath, yaml.Mark] | N
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as exc:
-        raise _first_problem(exc, source, marks or {}) from None
+        raise _first_problem(exc, source, merged, marks or {}) from None
     return scenario.model_copy(update={"source": source, "rules_yaml": yaml.safe_dump(merged, sort_keys=False, allow_unicode=True)})
 
 
@@ -181,7 +181,7 @@ PLAIN_MESSAGES = {
 }
 
 
-def _first_problem(exc: ValidationError, source: str, marks: dict[MarkPath, yaml.Mark]) -> ScenarioError:
+def _first_problem(exc: ValidationError, source: str, rules: dict, marks: dict[MarkPath, yaml.Mark]) -> ScenarioError:
     """The first failed rule as a ScenarioError: where in the file, the key path, what is wrong and what is allowed."""
     problem = exc.errors()[0]
     context = problem.get("ctx") or {}
@@ -192,12 +192,22 @@ def _first_problem(exc: ValidationError, source: str, marks: dict[MarkPath, yaml
         message = PLAIN_MESSAGES["missing"]
     else:
         message = f"{PLAIN_MESSAGES.get(problem['type'], problem['msg'])}, got {shown(problem['input'])}"
-    return located(source, key_path(path), message, marks, path)
+    return located(source, key_path(path, rules), message, marks, path)
 
 
-def key_path(path: MarkPath) -> str:
-    """("staff", 0, "slot_minutes") -> "staff[0].slot_minutes"."""
+def key_path(path: MarkPath, rules: Any) -> str:
+    """("staff", 0, "slot_minutes") -> "staff[0].slot_minutes", following the rules to tell list items from keys;
+    a key that would not read plainly is quoted in brackets."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(rules, list):
+            text += f"[{part}]"
+        elif (isinstance(part, str) and part and part.isprintable() and part.strip() == part) or type(part) is int:
+            text += f".{part}" if text else str(part)
+        else:
+            text += f"[{shown(part)}]"
+        try:
+            rules = rules[part]
+        except (KeyError, IndexError, TypeError):
+            rules = None
     return text

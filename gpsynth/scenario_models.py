@@ -167,7 +167,8 @@ class Session(Rule):
     name: str = ""
     start: Clock = Field(description="Start of the session, HH:MM")
     end: Clock = Field(description="End of the session, HH:MM (same day)")
-    breaks: Annotated[tuple[tuple[time, time], ...], BeforeValidator(session_breaks), Kind("list of {start, end}")] = Field(
+    breaks: Annotated[tuple[tuple[time, time], ...], BeforeValidator(session_breaks),
+                      Kind("list of {start, end}, times of day HH:MM")] = Field(
         (), description="Breaks inside the session, when no slots are offered")
 
     @model_validator(mode="after")
@@ -216,8 +217,7 @@ class StaffGroup(Rule):
     sessions: Annotated[tuple[str, ...], BeforeValidator(lambda v: tuple(at(i, text, name) for i, name in enumerate(listing(v)))),
                         Kind("list of session names")] = Field(
         ("morning", "afternoon"), description="Sessions the group works, named under sessions")
-    days: Weekdays = Field((), description="Days the group works",
-                           json_schema_extra={"default_from": Inherited("`calendar.working_days`")})
+    days: Annotated[Weekdays, Inherited("`calendar.working_days`")] = Field((), description="Days the group works")
     slot_minutes: Count = Field(10, description="Slot length; must divide every stretch of its sessions")
     schedule_type: Text = Field("General practice", description="Schedule service type")
     slot_type: Text = Field("Appointment", description="Slot service type")
@@ -225,9 +225,9 @@ class StaffGroup(Rule):
                         Kind(f"mapping of {', '.join(DELIVERY_CHANNELS)} to shares")] = Field(
         (("In-person", 1.0),), description="Delivery channels of the group's slots")
     sessions_per_week: Annotated[tuple[tuple[int, float], ...], BeforeValidator(weekly_sessions),
-                                 Kind("mapping of sessions a week to shares")] = Field(
-        (), description="How many sessions a clinician works a week", json_schema_extra={"default_from": BY_ROLE})
-    female_share: Share = Field(0.6, description="Share of women", json_schema_extra={"default_from": BY_ROLE})
+                                 Kind("mapping of sessions a week to shares"), BY_ROLE] = Field(
+        (), description="How many sessions a clinician works a week")
+    female_share: Annotated[Share, BY_ROLE] = Field(0.6, description="Share of women")
 
     @model_validator(mode="before")
     @classmethod

@@ -42,7 +42,7 @@ def _table(prefix: str, model: type[Rule], defaults: Any, tables: list) -> list[
         path = f"{prefix}.{key}" if prefix else key
         default = defaults.get(key, NO_DEFAULT) if isinstance(defaults, dict) else NO_DEFAULT
         if default is NO_DEFAULT and not field.is_required():
-            default = (field.json_schema_extra or {}).get("default_from", field.default)
+            default = next((m for m in field.metadata if isinstance(m, Inherited)), field.default)
         lines.append(f"| `{path}` | {_cell(_kind(field, path))} | {_cell(_default(default))} | {_cell(field.description or '')} |")
         inner, shape = _inner_rule(field.annotation)
         if inner is not None:

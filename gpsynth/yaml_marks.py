@@ -20,7 +20,7 @@ def load_with_marks(text: str, source: str) -> tuple[Any, dict[Path, yaml.Mark]]
             data = loader.construct_document(node) if node is not None else None
             marks: dict[Path, yaml.Mark] = {}
             if node is not None:
-                _collect(loader, node, (), marks)
+                _collect(loader, node, (), marks, set())
             return data, marks
         finally:
             loader.dispose()
@@ -28,18 +28,24 @@ def load_with_marks(text: str, source: str) -> tuple[Any, dict[Path, yaml.Mark]]
         raise yaml_error(source, exc) from None
 
 
-def _collect(loader: yaml.SafeLoader, node: yaml.Node, path: Path, marks: dict[Path, yaml.Mark]) -> None:
-    """A mapping's entries are marked where their key is written, a list's items where they start."""
+def _collect(loader: yaml.SafeLoader, node: yaml.Node, path: Path, marks: dict[Path, yaml.Mark], seen: set[int]) -> None:
+    """A mapping's entries are marked where their key is written, a list's items where they start.
+
+    A node met again through an alias is not entered again: aliases can make a small text an enormous tree.
+    """
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
                 entry = (*path, loader.construct_object(key_node))
                 marks[entry] = key_node.start_mark
-                _collect(loader, value_node, entry, marks)
+                _collect(loader, value_node, entry, marks, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             marks[(*path, i)] = item.start_mark
-            _collect(loader, item, (*path, i), marks)
+            _collect(loader, item, (*path, i), marks, seen)
 
 
 def located(source: str, key: str, message: str, marks: dict[Path, yaml.Mark], path: Path) -> ScenarioError:

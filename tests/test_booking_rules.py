@@ -57,7 +57,7 @@ def test_needs_from_the_weekend_fill_monday_first():
 def test_mornings_fill_before_afternoons(share, start):
     morning, afternoon = slot_fill(DEFAULTS, share, f"2026-11-02T{start}+00:00"), slot_fill(DEFAULTS, share, "2026-11-02T15:00:00+00:00")
     assert morning >= afternoon if start < "12" else morning == afternoon
-    assert 0 <= morning <= DEFAULTS.max_fill
+    assert 0 <= morning <= DEFAULTS.demand.max_fill
 
 
 @given(draw=st.floats(0, 1, exclude_max=True), median=st.integers(1, 60), most=st.integers(1, 90))

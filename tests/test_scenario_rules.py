@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from gpsynth.cli import main
 from gpsynth.errors import ScenarioError
-from gpsynth.scenario import DEFAULTS, load_scenario, parse_scenario, preset_names, scenario_from_text
+from gpsynth.scenario import DEFAULTS, OPEN_MAPS, load_scenario, parse_scenario, preset_names, scenario_from_text
 from gpsynth.scenario_models import FixedPatient, FixedPractice, FixedPractitioner, FixedSite, Scenario, StaffGroup
 from gpsynth.scenario_reference import rules_markdown
 
@@ -51,11 +51,20 @@ BASE = with_items(DEFAULTS)
 TARGETS = [path for path in paths(BASE) if path]
 
 
-def replaced(document, path, value):
+def has(node, key) -> bool:
+    if isinstance(node, dict):
+        return key in node
+    return isinstance(node, list) and isinstance(key, int) and key < len(node)
+
+
+def holder(document, path):
+    """The mapping or list holding the last key of `path`, or None where an earlier change took the way away."""
     node = document
     for key in path[:-1]:
+        if not has(node, key):
+            return None
         node = node[key]
-    node[path[-1]] = value
+    return node if has(node, path[-1]) else None
 
 
 @st.composite
@@ -63,15 +72,13 @@ def hostile_documents(draw) -> dict:
     document = copy.deepcopy(BASE)
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(TARGETS))
+        node = holder(document, path)
+        if node is None:
+            continue
         if draw(st.booleans()):
-            replaced(document, path, draw(values))
-        else:   # a key nobody defined, beside a real one
-            parent = path[:-1]
-            node = document
-            for key in parent:
-                node = node[key]
-            if isinstance(node, dict):
-                node[draw(st.text(min_size=1, max_size=8))] = draw(values)
+            node[path[-1]] = draw(values)
+        elif isinstance(node, dict):   # a key nobody defined, beside a real one
+            node[draw(st.text(min_size=1, max_size=8))] = draw(values)
     return document
 
 
@@ -175,18 +182,17 @@ def test_a_staff_group_without_days_works_the_practice_days():
     assert [group.days for group in scenario.staff] == [(0, 1), (5,)]
 
 
-def test_the_rule_reference_names_every_key_with_its_default():
+def test_the_rule_reference_names_every_key_with_its_type_and_default():
     reference = rules_markdown()
-    for path in paths(BASE):
-        keys = [key for key in path if isinstance(key, str)]
-        if keys and path[-1] == keys[-1] and len(keys) <= 3 and not _inside_open_map(keys):
-            assert f"`{'.'.join(keys)}`" in reference or f"`{keys[-1]}`" in reference, keys
+    for section, rules in DEFAULTS.items():
+        assert f"| `{section}` |" in reference, section
+        if isinstance(rules, dict) and section not in OPEN_MAPS:
+            for key in rules:
+                assert f"| `{section}.{key}` |" in reference, (section, key)
     for model in (StaffGroup, FixedPractice, FixedSite, FixedPractitioner, FixedPatient):
         for key in model.keys():
-            assert f"`{key}`" in reference, (model.__name__, key)
-    assert "`calendar.horizon_days`" in reference and "| 28 |" in reference
-
-
-def _inside_open_map(keys: list[str]) -> bool:
-    from gpsynth.scenario import OPEN_MAPS
-    return any(".".join(keys[:n]) in OPEN_MAPS for n in range(1, len(keys)))
+            assert f".{key}` |" in reference, (model.__name__, key)
+    assert "| `sessions.NAME.breaks` | list of {start, end}, times of day HH:MM |" in reference   # a break's keys
+    assert "| `calendar.horizon_days` | whole number of days, 1 or more | `28` |" in reference
+    assert "| `staff[].slot_minutes` | whole number, 1 or more | `10` |" in reference
+    assert "| `consumers[].type` | gp-practice \\| urgent-care | `urgent-care` |" in reference
