@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import gc
 import random
 import shutil
 import subprocess
@@ -452,6 +453,10 @@ def main() -> None:
         store.parent.mkdir()
         shutil.copyfile(source, store)
         work = workload(store)
+        # The workload is millions of objects: keep the client's collector off them, or its full collections
+        # stall every client for seconds in the middle of a phase.
+        gc.collect()
+        gc.freeze()
         port = free_port()
         started = time.perf_counter()
         server = subprocess.Popen([sys.executable, "-m", "gpsynth", "serve", str(store), "--port", str(port)],

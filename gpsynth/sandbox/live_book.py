@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
@@ -287,6 +288,7 @@ class LiveBook:
         try:
             async with self.store.lock:
                 await self.held.load(self.clock())
+            gc.freeze()     # they live until the next load: spare the collector walking them
         except Exception:
             log.exception("reading the upcoming appointments failed; they are looked up in the store instead")
 
