@@ -23,7 +23,7 @@ SD = "https://fhir.nhs.uk/STU3/StructureDefinition/"
 class GpConnectHeaders(requests.auth.AuthBase):
     """Adds the SSP headers and a JWT for `scope` to every request made for one interaction."""
 
-    def __init__(self, interaction: str, scope: str):
+    def __init__(self, interaction: str, scope: str) -> None:
         self.interaction, self.scope = interaction, scope
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
