@@ -1,6 +1,6 @@
-"""The README's walk-through runs as written: every block marked `<!-- walkthrough -->`, top to bottom, in one
-empty folder. A `bash` or `python` block runs whole; a `console` block runs its `$ ` lines and must print what it
-shows."""
+"""The walk-throughs run as written: in the README's tour and in each documentation page, every block marked
+`<!-- walkthrough -->`, top to bottom, in one empty folder per page. A `bash` or `python` block runs whole; a
+`console` block runs its `$ ` lines and must print what it shows."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]
 MARKED = re.compile(r"^<!-- walkthrough -->\n```(bash|console|python)\n(.*?)^```$", re.M | re.S)
 
 
@@ -35,13 +39,17 @@ def run(script: str, folder: Path) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
-def test_the_readme_marks_the_walkthrough_blocks():
-    kinds = [kind for kind, _ in marked_blocks(README.read_text(encoding="utf-8"))]
-    assert len(kinds) >= 8 and {"bash", "console", "python"} <= set(kinds)
+def test_the_tour_and_the_guides_mark_their_walkthrough_blocks():
+    tour = [kind for kind, _ in marked_blocks(README.read_text(encoding="utf-8"))]
+    assert len(tour) >= 3 and {"bash", "console", "python"} <= set(tour)
+    guides = {page.name for page in PAGES if page.parent.name == "guides" and marked_blocks(page.read_text(encoding="utf-8"))}
+    assert {"seed-a-test-environment.md", "load-testing.md", "test-your-consumer.md"} <= guides
 
 
-def test_the_readme_walkthrough_runs_as_written(tmp_path):
-    for kind, body in marked_blocks(README.read_text(encoding="utf-8")):
+@pytest.mark.parametrize("page", [page for page in PAGES if marked_blocks(page.read_text(encoding="utf-8"))],
+                         ids=lambda page: str(page.relative_to(ROOT)))
+def test_the_walkthrough_runs_as_written(page, tmp_path):
+    for kind, body in marked_blocks(page.read_text(encoding="utf-8")):
         if kind in ("bash", "python"):
             done = run(body if kind == "bash" else f"python - <<'PYTHON'\n{body}PYTHON\n", tmp_path)
             assert done.returncode == 0, f"{body}\n{done.stderr}"
