@@ -2,7 +2,8 @@
 
 A local folder is written beside its target and renamed into place when complete. A URL
 (s3://, gs://, abfs://, memory://, ... with the matching fsspec driver installed) is staged in a
-local temporary folder, uploaded beside the target and moved into place when complete.
+local temporary folder, uploaded beside the target and moved into place when complete; or, for a
+cluster whose workers write their own files, written in place at `<url>.partial` and moved from there.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from .destination import Destination
 from .errors import GpsynthError
 
 
@@ -44,11 +46,40 @@ def remote_target(url: str, overwrite: bool):
     return fs, path
 
 
-def upload(fs, staging: Path, path: str) -> None:
+@contextmanager
+def shared_folder(target: str | Path, overwrite: bool = False):
+    """Yield a Destination that processes on other machines can write to, whose content becomes `target`.
+
+    A local path must be on a filesystem they share; a URL is written at `<url>.partial`."""
+    if not is_url(target):
+        with atomic_folder(Path(target), overwrite) as folder:
+            yield Destination.local(folder)
+        return
+    fs, path = remote_target(str(target), overwrite)
+    partial = fresh_partial(fs, path)
+    try:
+        yield Destination(partial, fs)
+    except BaseException:
+        if fs.exists(partial):
+            fs.rm(partial, recursive=True)
+        raise
+    move_into_place(fs, partial, path)
+
+
+def fresh_partial(fs, path: str) -> str:
     partial = f"{path.rstrip('/')}.partial"
     if fs.exists(partial):
         fs.rm(partial, recursive=True)
+    return partial
+
+
+def upload(fs, staging: Path, path: str) -> None:
+    partial = fresh_partial(fs, path)
     fs.put(f"{staging}/", partial, recursive=True)
+    move_into_place(fs, partial, path)
+
+
+def move_into_place(fs, partial: str, path: str) -> None:
     if fs.exists(path):
         fs.rm(path, recursive=True)
     fs.mv(partial, path, recursive=True)

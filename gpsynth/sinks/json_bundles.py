@@ -1,17 +1,21 @@
 """FHIR JSON Bundles: a collection Bundle per practice, or transaction Bundles of PUTs with stable ids.
 
-Bundles are assembled from the already-rendered resource bytes, so every resource is serialised once.
+Transaction Bundles are counted within their part: `transaction-00001.json`, ... for a dataset of one
+part, `transaction-00003-00001.json`, ... for part 3 of a larger one. Bundles are assembled from the
+already-rendered resource bytes, so every resource is serialised once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
+from dataclasses import dataclass
 
 import orjson
 
+from ..destination import Destination
 from ..fhir.constants import RESOURCE_TYPES
-from .base import DatasetInfo, ShardOutput, sink_folder
+from ..parts import Part
+from .base import DatasetInfo, PartResult, ShardOutput, added_counts
 
 BUNDLE_KINDS = ("collection", "transaction")
 DEFAULT_BUNDLE_SIZE = 1000
@@ -35,12 +39,10 @@ def transaction_entry(resource_type: str, resource: bytes) -> bytes:
     return b'{"resource":' + resource + b',"request":{"method":"PUT","url":"' + url + b'"}}'
 
 
-class JsonBundleSink:
-    needs = frozenset()
-
-    def __init__(self, root: Path, info: DatasetInfo, kind: str = "collection", bundle_size: int = DEFAULT_BUNDLE_SIZE):
-        self.folder = sink_folder(root, "json")
-        self.info, self.kind, self.bundle_size = info, kind, bundle_size
+class JsonBundlePart:
+    def __init__(self, destination: Destination, part: Part, last_updated: str, kind: str, bundle_size: int):
+        self.destination, self.part, self.last_updated = destination, part, last_updated
+        self.kind, self.bundle_size = kind, bundle_size
         self.pending: list[bytes] = []
         self.bundles = 0
         self.counts = Counter()
@@ -62,15 +64,32 @@ class JsonBundleSink:
 
     def _flush_transaction(self):
         if self.pending:
-            self._write_bundle(f"transaction-{self.bundles + 1:05d}", self.pending)
+            within = f"{self.bundles + 1:05d}"
+            self._write_bundle(f"transaction-{within}" if self.part.single else f"transaction-{self.part.number:05d}-{within}",
+                               self.pending)
             self.pending = []
 
     def _write_bundle(self, name: str, entries: list[bytes]):
-        bundle = bundle_bytes(name, self.kind, self.info.last_updated, entries)
-        (self.folder / f"{name}.json").write_bytes(bundle)
+        with self.destination.open(f"json/{name}.json") as handle:
+            handle.write(bundle_bytes(name, self.kind, self.last_updated, entries))
         self.bundles += 1
 
-    def close(self) -> dict[str, int]:
+    def close(self) -> PartResult:
         if self.kind == "transaction":
             self._flush_transaction()
-        return {t: n for t, n in self.counts.items() if n}
+        return PartResult({t: n for t, n in self.counts.items() if n})
+
+
+@dataclass(frozen=True)
+class JsonBundleFormat:
+    info: DatasetInfo
+    kind: str = "collection"
+    bundle_size: int = DEFAULT_BUNDLE_SIZE
+    name = "json"
+    needs = frozenset()
+
+    def part_writer(self, destination: Destination, part: Part) -> JsonBundlePart:
+        return JsonBundlePart(destination, part, self.info.last_updated, self.kind, self.bundle_size)
+
+    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]]) -> dict[str, int]:
+        return added_counts(results)

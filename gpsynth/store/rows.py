@@ -31,8 +31,11 @@ class ShardRows:
     practice_ods: str
     tables: dict[str, pa.Table]
 
-    def shard_table(self) -> pa.Table:
-        return pa.table({"shard": [self.shard], "practice_ods": [self.practice_ods]}, schema=SHARD_TABLE.arrow_schema)
+
+def shard_table(shards: list[tuple[int, str]]) -> pa.Table:
+    """The `shard` table's rows: each shard's number and practice ODS code, in order."""
+    return pa.table({"shard": [n for n, _ in shards], "practice_ods": [ods for _, ods in shards]},
+                    schema=SHARD_TABLE.arrow_schema)
 
 
 def text_column(rendered: list[bytes]) -> pa.Array:
