@@ -104,13 +104,15 @@ def plan_parts(plan: Plan) -> list[PlanPart]:
     return [PlanPart(Part(n + 1, total), tuple(group)) for n, group in enumerate(groups)]
 
 
-def part_outputs(rules: Plan, needs: frozenset[str], planned: PlanPart) -> Iterator[ShardOutput]:
-    """The part's shards generated and rendered, one at a time, in output order."""
-    stamp = last_updated_for(rules.as_of)
+def render_practice(rules: Plan, needs: frozenset[str], practice: PracticePlan) -> ShardOutput:
+    return shard_output(practice.index + 1, practice_shard(rules, practice), last_updated_for(rules.as_of), needs)
+
+
+def part_outputs(rules: Plan, needs: frozenset[str], planned: PlanPart, workers: int = 1) -> Iterator[ShardOutput]:
+    """The part's shards generated and rendered in output order, here or on `workers` local processes."""
     if planned.part.number == 1:
-        yield shard_output(0, consumer_shard(rules), stamp, needs)
-    for practice in planned.practices:
-        yield shard_output(practice.index + 1, practice_shard(rules, practice), stamp, needs)
+        yield shard_output(0, consumer_shard(rules), last_updated_for(rules.as_of), needs)
+    yield from map_in_order(partial(render_practice, rules, needs), planned.practices, workers)
 
 
 def generate_part(rules: Plan, formats: tuple[Format, ...], destination: Destination, planned: PlanPart,
@@ -148,9 +150,18 @@ def generate(scenario: Scenario, seed: int, as_of: date, out: Path | str, option
     total = len(plan.practices) + 1
     with dataset_folder(out, overwrite, shared=dask_address is not None) as destination:
         # Each task carries the rules but not the list of every practice, which grows with the dataset.
-        task = partial(generate_part, replace(plan, practices=()), formats, destination, observers=tuple(extra_sinks))
+        rules, parts = replace(plan, practices=()), plan_parts(plan)
+        if dask_address or len(parts) >= 2 * workers:
+            # Enough parts to keep every worker busy: each worker generates whole parts and writes their files.
+            done = map_in_order(partial(generate_part, rules, formats, destination, observers=tuple(extra_sinks)),
+                                parts, workers, dask_address)
+        else:
+            # Too few: the workers generate shards, and this process writes each part as its shards arrive.
+            needs = needs_of(formats, extra_sinks)
+            done = (write_part(formats, destination, planned.part, part_outputs(rules, needs, planned, workers), extra_sinks)
+                    for planned in parts)
         summaries = []
-        for part in map_in_order(task, plan_parts(plan), workers, dask_address):
+        for part in done:
             summaries.append(part)
             summary.shards += len(part.shards)
             if on_shard:
