@@ -42,9 +42,9 @@ def stored_shards(con: duckdb.DuckDBPyConnection) -> Iterator[ShardRows]:
         yield ShardRows(number, practice_ods, tables)
 
 
-def rendered_resources(rows: ShardRows) -> dict[str, list[bytes]]:
+def rendered_resources(rows: ShardRows) -> dict[str, pa.Array]:
     """The shard's resources as the renderer produced them, by type."""
-    return {t: table["resource"].cast(pa.binary()).to_pylist() for t, table in rows.tables.items()}
+    return {t: table["resource"].combine_chunks() for t, table in rows.tables.items()}
 
 
 def export_store(store: Path, out: Path, options: OutputOptions, overwrite: bool = False) -> dict[str, int]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
+import pyarrow as pa
+
 from ..destination import Destination
 from ..fhir.constants import RESOURCE_TYPES
 from ..parts import Part
@@ -37,7 +39,7 @@ class ShardOutput:
 
     number: int                             # 0 for the consumer organisations, then 1, 2, ... per practice
     practice_ods: str                       # 'consumers' for shard 0
-    rendered: dict[str, list[bytes]]        # resource type -> compact JSON per resource, in output order
+    rendered: dict[str, pa.Array]           # resource type -> compact JSON per resource (strings), in output order
     rows: ShardRows | None = None           # typed store rows, made where the shard was generated
     records: Shard | None = None            # the records themselves (only when generated in this process)
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import orjson
 
 from ..destination import Destination
 from ..fhir.constants import RESOURCE_TYPES
+from ..fhir.text import ended, lengths
 from ..parts import DATASET_FORMAT, Part
 from .base import DatasetInfo, PartResult, ShardOutput, WrittenFile, added_counts
 
@@ -45,19 +47,19 @@ class NdjsonPart:
         return self.handles[resource_type], pieces[-1]
 
     def write(self, output: ShardOutput) -> None:
-        for resource_type, lines in output.rendered.items():
+        for resource_type, texts in output.rendered.items():
+            # Each line's end offset within this shard's lines of the type, newline included.
+            ends = np.cumsum(lengths(texts) + 1)
             start = 0
-            while start < len(lines):
-                # Fill the current file up to the limit, one line at a time only near the boundary.
-                handle, piece = self._handle(resource_type, len(lines[start]) + 1)
+            while start < len(texts):
+                before = int(ends[start - 1]) if start else 0
+                handle, piece = self._handle(resource_type, int(ends[start]) - before)
+                # Fill the current file up to the limit (at least one line per file).
                 room = self.max_file_bytes - self.sizes[resource_type]
-                stop, size = start, 0
-                while stop < len(lines) and (size + len(lines[stop]) + 1 <= room or stop == start):
-                    size += len(lines[stop]) + 1
-                    stop += 1
-                handle.write(b"\n".join(lines[start:stop]) + b"\n")
+                stop = max(start + 1, int(np.searchsorted(ends, before + room, side="right")))
+                handle.write(ended(texts.slice(start, stop - start), "\n"))
                 piece[1] += stop - start
-                self.sizes[resource_type] += size
+                self.sizes[resource_type] += int(ends[stop - 1]) - before
                 start = stop
 
     def close(self) -> PartResult:

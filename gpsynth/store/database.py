@@ -19,7 +19,7 @@ from ..fhir.constants import RESOURCE_TYPES
 from ..sinks.base import DatasetInfo
 from .identity import stamp_identifier
 from .rows import dataset_table, shard_table
-from .schema import DATASET_TABLE, RESOURCE_TABLES, SHARD_TABLE, STORE_FORMAT, schema_statements
+from .schema import DATASET_TABLE, SHARD_TABLE, STORE_FORMAT, schema_statements
 
 DUCKDB_MAGIC = b"DUCK"          # bytes 8-11 of every DuckDB database file
 CLINIC_TIME = "SET TimeZone = 'Europe/London'"   # instants read back as clinic wall-clock times
