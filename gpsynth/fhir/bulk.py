@@ -8,19 +8,20 @@ remain the definition: the tests hold these to their `orjson.dumps` bytes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from operator import attrgetter
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..records import Appointment, Patient, Schedule, Slot
+from ..records import Appointment, Patient, PatientColumns, Schedule, Slot
 from . import constants as c
 from .appointment import BOOKING_ORGANISATION_ID
-from .common import (address, coding, delivery_channel_extension, english_communication, meta,
+from .common import (coding, delivery_channel_extension, english_communication, meta,
                      practitioner_role_extension)
 from .organization import render_contained
 from .patient import SENSITIVE
-from .text import Template, column, dumps, fragments, quoted, reference, references
+from .text import Template, column, dumps, fragments, join, quoted, reference, references, string_lists
 
 
 def values(records: list, name: str, present_only: bool = False) -> pa.Array:
@@ -58,35 +59,45 @@ def nhs_number_verification(code: str) -> list[dict]:
     return [{"url": c.EXT_NHS_NUMBER_VERIFICATION, "valueCodeableConcept": concept}]
 
 
-def patients(records: list[Patient], last_updated: str) -> pa.Array:
+def patients(records: Sequence[Patient], last_updated: str) -> pa.Array:
+    if not isinstance(records, PatientColumns):
+        records = PatientColumns.from_records(records)
     plain = meta("Patient", last_updated)
-    states = field(records, "state")
+    states = records.column("state")
+
+    def text(name: str, present_only: bool = False) -> pa.Array:
+        found = records.column(name)
+        return column([v or None for v in found] if present_only else found)
+
+    address = join('[{"use":"home","type":"physical","line":', string_lists(records.column("address_lines")),
+                   ',"city":', quoted(text("address_city")), ',"district":', quoted(text("address_district")),
+                   ',"postalCode":', quoted(text("address_postcode")), ',"country":"GBR"}]')
     return (Template()
-            .text('{"resourceType":"Patient","id":').string(values(records, "id"))
+            .text('{"resourceType":"Patient","id":').string(text("id"))
             .text(',"meta":').json(fragments(states, lambda s: {**plain, "security": SENSITIVE} if s == "sensitive" else plain))
             .text(f',"extension":[{{"url":{dumps(c.EXT_REGISTRATION_DETAILS)},"extension":'
-                  '[{"url":"registrationPeriod","valuePeriod":{"start":').string(values(records, "registration_start"))
-            .optional(',"end":', quoted(values(records, "registration_end", present_only=True)))
-            .text("}},").json(fragments(field(records, "registration_type"), registration_type))
+                  '[{"url":"registrationPeriod","valuePeriod":{"start":').string(text("registration_start"))
+            .optional(',"end":', quoted(text("registration_end", present_only=True)))
+            .text("}},").json(fragments(records.column("registration_type"), registration_type))
             .text(',{"url":"preferredBranchSurgery","valueReference":')
-            .json(reference("Location", values(records, "preferred_location_id")))
+            .json(reference("Location", text("preferred_location_id")))
             .text(f'}}]}},{dumps(english_communication())}],"identifier":[{{"extension":')
-            .json(fragments(field(records, "verification_status"), nhs_number_verification))
-            .text(f',"system":{dumps(c.NHS_NUMBER)},"value":').string(values(records, "nhs_number"))
+            .json(fragments(records.column("verification_status"), nhs_number_verification))
+            .text(f',"system":{dumps(c.NHS_NUMBER)},"value":').string(text("nhs_number"))
             .text('}],"active":').json(fragments(states, lambda s: s != "inactive"))
-            .text(',"name":[{"use":"official","family":').string(values(records, "family"))
-            .text(',"given":[').string(values(records, "given")).text("]")
-            .optional(',"prefix":[', quoted(values(records, "prefix", present_only=True)), "]")
+            .text(',"name":[{"use":"official","family":').string(text("family"))
+            .text(',"given":[').string(text("given")).text("]")
+            .optional(',"prefix":[', quoted(text("prefix", present_only=True)), "]")
             .text("}]")
-            .optional(',"telecom":[{"system":"phone","value":', quoted(values(records, "phone", present_only=True)),
-                      ',"use":', quoted(values(records, "phone_use")), "}]")
-            .text(',"gender":').string(values(records, "gender"))
-            .text(',"birthDate":').string(values(records, "birth_date"))
-            .optional(',"deceasedDateTime":', quoted(values(records, "deceased_at", present_only=True)))
-            .optional(',"address":', fragments([r.address or None for r in records], lambda a: [address(a, "home")], key=id))
+            .optional(',"telecom":[{"system":"phone","value":', quoted(text("phone", present_only=True)),
+                      ',"use":', quoted(text("phone_use")), "}]")
+            .text(',"gender":').string(text("gender"))
+            .text(',"birthDate":').string(text("birth_date"))
+            .optional(',"deceasedDateTime":', quoted(text("deceased_at", present_only=True)))
+            .optional(',"address":', address)
             .optional(',"generalPractitioner":[',
-                      reference("Practitioner", values(records, "general_practitioner_id", present_only=True)), "]")
-            .text(',"managingOrganization":').json(reference("Organization", values(records, "organization_id")))
+                      reference("Practitioner", text("general_practitioner_id", present_only=True)), "]")
+            .text(',"managingOrganization":').json(reference("Organization", text("organization_id")))
             .text("}").build())
 
 

@@ -94,6 +94,13 @@ def references(resource_type: str, lists: list[tuple[str, ...]]) -> pa.Array:
     return join("[", pc.binary_join(per_row, ","), "]")
 
 
+def string_lists(lists: list[tuple[str, ...] | None]) -> pa.Array:
+    """`["a","b"]` per row, from each row's strings; null where a row has None."""
+    values = pa.array(lists, pa.list_(pa.string()))
+    per_row = pa.ListArray.from_arrays(values.offsets, quoted(values.flatten()), mask=values.is_null())
+    return join("[", pc.binary_join(per_row, ","), "]")
+
+
 def fragments(keys: list, render: Callable[[object], object], key: Callable[[object], object] | None = None) -> pa.Array:
     """`orjson.dumps(render(k))` per row, rendered once per distinct key (for values drawn from a few); null for None.
 

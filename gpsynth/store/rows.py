@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
 import pyarrow as pa
 
 from ..fhir.constants import RESOURCE_TYPES
-from ..records import Shard
+from ..records import PatientColumns, Shard
 from ..sinks.base import DatasetInfo
 from .schema import ARROW_TYPES, COMMON, DATASET_TABLE, INSTANT, RESOURCE_TABLES, SHARD_TABLE, STORE_FORMAT
 
@@ -36,10 +37,13 @@ def shard_table(shards: list[tuple[int, str]]) -> pa.Table:
                     schema=SHARD_TABLE.arrow_schema)
 
 
-def record_columns(resource_type: str, records: list) -> dict:
+def record_columns(resource_type: str, records: Sequence) -> dict:
     columns = {}
     for name, sql in RESOURCE_TABLES[resource_type].columns[:-len(COMMON)]:
-        values = list(map(SOURCES.get((resource_type, name), attrgetter(name)), records))
+        if isinstance(records, PatientColumns):
+            values = records.column(name)
+        else:
+            values = list(map(SOURCES.get((resource_type, name), attrgetter(name)), records))
         columns[name] = pa.array(values, pa.string()).cast(ARROW_TYPES[sql]) if sql in PARSED else values
     return columns
 
