@@ -23,7 +23,8 @@ from .parts import Part, part_of
 from .plan import Plan, PracticePlan, make_plan
 from .records import Shard
 from .scenario import Scenario
-from .sinks.base import DatasetInfo, Format, ShardOutput, Sink
+from .info import DatasetInfo
+from .sinks.base import Format, ShardOutput, Sink
 from .sinks.duckdb import DuckdbFormat
 from .sinks.json_bundles import BUNDLE_KINDS, DEFAULT_BUNDLE_SIZE, JsonBundleFormat
 from .sinks.ndjson import DEFAULT_MAX_FILE_BYTES, NdjsonFormat

@@ -120,7 +120,7 @@ class PatientColumns(Sequence):
     def from_records(cls, records: Sequence[Patient]) -> PatientColumns:
         columns = {name: [getattr(r, name) for r in records] for name in PATIENT_FIELDS if name != "address"}
         addresses = [r.address for r in records]
-        for name, part in zip(ADDRESS_COLUMNS, ("lines", "city", "district", "postcode")):
+        for name, part in zip(ADDRESS_COLUMNS, ("lines", "city", "district", "postcode"), strict=True):
             columns[name] = [a and getattr(a, part) for a in addresses]
         return cls(columns)
 

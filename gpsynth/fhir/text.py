@@ -106,7 +106,7 @@ def fragments(keys: list, render: Callable[[object], object], key: Callable[[obj
 
     `key` identifies equal keys cheaply (e.g. `id` for objects shared from a pool)."""
     ids = keys if key is None else list(map(key, keys))
-    distinct = dict(zip(ids, keys))
+    distinct = dict(zip(ids, keys, strict=True))
     texts = {k: None if value is None else dumps(render(value)) for k, value in distinct.items()}
     return column(list(map(texts.__getitem__, ids)))
 

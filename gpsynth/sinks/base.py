@@ -8,29 +8,15 @@ every part's summary: the NDJSON manifest, the Parquet metadata tables, the Duck
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 import pyarrow as pa
 
 from ..destination import Destination
-from ..fhir.constants import RESOURCE_TYPES
 from ..parts import Part
 from ..records import Shard
-
-if TYPE_CHECKING:
-    from ..store.rows import ShardRows
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    scenario_name: str
-    rules_yaml: str
-    seed: int
-    as_of: date
-    last_updated: str
-    version: str
+from ..store.rows import ShardRows
 
 
 @dataclass(frozen=True)
@@ -53,10 +39,9 @@ class WrittenFile:
 
 @dataclass(frozen=True)
 class PartResult:
-    """What one format wrote for one part: small, as it travels back from the worker."""
+    """What one format wrote for one part (what its finishing step needs): small, as it travels back."""
 
-    counts: dict[str, int]                                     # resources written, by type
-    files: tuple[WrittenFile, ...] = field(default=())          # what the finishing step needs to know
+    files: tuple[WrittenFile, ...] = ()
 
 
 class PartWriter(Protocol):
@@ -75,9 +60,10 @@ class Format(Protocol):
     def part_writer(self, destination: Destination, part: Part) -> PartWriter:
         """A writer for one part's files; runs wherever the part is generated."""
 
-    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]]) -> dict[str, int]:
+    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]],
+               counts: dict[str, int]) -> None:
         """Complete the output once every part is written (`shards`: every shard's number and practice, in
-        order); return resources written by type."""
+        order; `counts`: the dataset's resources by type)."""
 
 
 class Sink(Protocol):
@@ -88,9 +74,3 @@ class Sink(Protocol):
     def write(self, output: ShardOutput) -> None: ...
 
     def close(self) -> dict[str, int]: ...
-
-
-def added_counts(results: list[PartResult]) -> dict[str, int]:
-    """Resources by type over every part, in dependency order."""
-    totals = {t: sum(r.counts.get(t, 0) for r in results) for t in RESOURCE_TYPES}
-    return {t: n for t, n in totals.items() if n}

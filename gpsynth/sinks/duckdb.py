@@ -19,7 +19,8 @@ from ..destination import Destination
 from ..parts import Part
 from ..store.database import StoreWriter
 from ..store.schema import DEFAULT_STORE_NAME, RESOURCE_TABLES
-from .base import DatasetInfo, PartResult, ShardOutput, WrittenFile, added_counts
+from ..info import DatasetInfo
+from .base import PartResult, ShardOutput, WrittenFile
 
 SCRATCH = ".store-parts"
 
@@ -50,7 +51,7 @@ class StorePart:
                 writer.close()
                 handle.close()
                 files.append(WrittenFile(resource_type, name, rows))
-        return PartResult({f.kind: f.count for f in files}, tuple(files))
+        return PartResult(tuple(files))
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,8 @@ class DuckdbFormat:
     def part_writer(self, destination: Destination, part: Part) -> StorePart:
         return StorePart(destination, part)
 
-    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]]) -> dict[str, int]:
-        counts = added_counts(results)
+    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]],
+               counts: dict[str, int]) -> None:
         local = destination.local_root
         with tempfile.TemporaryDirectory(prefix="gpsynth-store-") as staging:
             writer = StoreWriter((local or Path(staging)) / self.store_name, self.info)
@@ -75,7 +76,6 @@ class DuckdbFormat:
             if local is None:
                 destination.put(Path(staging) / self.store_name, self.store_name)
         destination.remove(SCRATCH)
-        return counts
 
 
 def read_part_file(destination: Destination, name: str) -> pa.Table:

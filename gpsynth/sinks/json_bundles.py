@@ -7,7 +7,6 @@ already-rendered resource bytes, so every resource is serialised once.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import orjson
@@ -18,7 +17,8 @@ from ..destination import Destination
 from ..fhir.constants import RESOURCE_TYPES
 from ..fhir.text import ended, join
 from ..parts import Part
-from .base import DatasetInfo, PartResult, ShardOutput, added_counts
+from ..info import DatasetInfo
+from .base import PartResult, ShardOutput
 
 BUNDLE_KINDS = ("collection", "transaction")
 DEFAULT_BUNDLE_SIZE = 1000
@@ -53,12 +53,9 @@ class JsonBundlePart:
         self.pending: list[pa.Array] = []
         self.pending_count = 0
         self.bundles = 0
-        self.counts = Counter()
 
     def write(self, output: ShardOutput) -> None:
         present = [(t, output.rendered[t]) for t in RESOURCE_TYPES if len(output.rendered.get(t, ()))]
-        for resource_type, resources in present:
-            self.counts[resource_type] += len(resources)
         if self.kind == "collection":
             if present:
                 self._write_bundle(output.practice_ods, [collection_entries(resources) for _, resources in present])
@@ -88,7 +85,7 @@ class JsonBundlePart:
     def close(self) -> PartResult:
         if self.kind == "transaction":
             self._flush_transaction()
-        return PartResult({t: n for t, n in self.counts.items() if n})
+        return PartResult()
 
 
 @dataclass(frozen=True)
@@ -102,5 +99,6 @@ class JsonBundleFormat:
     def part_writer(self, destination: Destination, part: Part) -> JsonBundlePart:
         return JsonBundlePart(destination, part, self.info.last_updated, self.kind, self.bundle_size)
 
-    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]]) -> dict[str, int]:
-        return added_counts(results)
+    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]],
+               counts: dict[str, int]) -> None:
+        """Every Bundle is written with its part."""

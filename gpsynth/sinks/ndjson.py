@@ -16,7 +16,8 @@ from ..destination import Destination
 from ..fhir.constants import RESOURCE_TYPES
 from ..fhir.text import ended, lengths
 from ..parts import DATASET_FORMAT, Part
-from .base import DatasetInfo, PartResult, ShardOutput, WrittenFile, added_counts
+from ..info import DatasetInfo
+from .base import PartResult, ShardOutput, WrittenFile
 
 DEFAULT_MAX_FILE_BYTES = 1 << 30
 
@@ -66,8 +67,7 @@ class NdjsonPart:
         for handle in self.handles.values():
             handle.close()
         files = tuple(WrittenFile(t, f"ndjson/{name}", count) for t in RESOURCE_TYPES for name, count in self.files.get(t, ()))
-        counts = {t: sum(count for _, count in self.files[t]) for t in RESOURCE_TYPES if t in self.files}
-        return PartResult(counts, files)
+        return PartResult(files)
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ class NdjsonFormat:
     def part_writer(self, destination: Destination, part: Part) -> NdjsonPart:
         return NdjsonPart(destination, part, self.max_file_bytes)
 
-    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]]) -> dict[str, int]:
+    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]],
+               counts: dict[str, int]) -> None:
         files = [f for result in results for f in result.files]
         output = [{"type": f.kind, "url": f.name.removeprefix("ndjson/"), "count": f.count}
                   for t in RESOURCE_TYPES for f in files if f.kind == t]
@@ -96,4 +97,3 @@ class NdjsonFormat:
         }
         with destination.open("ndjson/manifest.json") as handle:
             handle.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
-        return added_counts(results)

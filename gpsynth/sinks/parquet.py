@@ -22,7 +22,8 @@ from ..destination import Destination
 from ..parts import Part
 from ..store.rows import dataset_table, shard_table
 from ..store.schema import DATASET_TABLE, RESOURCE_TABLES, SHARD_TABLE, Table
-from .base import DatasetInfo, PartResult, ShardOutput, WrittenFile, added_counts
+from ..info import DatasetInfo
+from .base import PartResult, ShardOutput, WrittenFile
 
 DEFAULT_MAX_FILE_BYTES = 1 << 30
 ROW_GROUP_ROWS = 50_000
@@ -92,7 +93,6 @@ class ParquetPart:
         self.destination, self.part = destination, part
         self.max_file_bytes, self.row_group_rows = max_file_bytes, row_group_rows
         self.partitions: dict[tuple[str, str], TableFiles] = {}
-        self.counts: dict[str, int] = {}
 
     def write(self, output: ShardOutput) -> None:
         region = region_of(output.practice_ods)
@@ -104,10 +104,9 @@ class ParquetPart:
                     self.partitions[key] = TableFiles(self.destination, f"parquet/{table.name}/region={region}", table,
                                                       self.part, self.max_file_bytes, self.row_group_rows)
                 self.partitions[key].add(rows)
-                self.counts[resource_type] = self.counts.get(resource_type, 0) + rows.num_rows
 
     def close(self) -> PartResult:
-        return PartResult(dict(self.counts), tuple(f for files in self.partitions.values() for f in files.close()))
+        return PartResult(tuple(f for files in self.partitions.values() for f in files.close()))
 
 
 @dataclass(frozen=True)
@@ -121,8 +120,8 @@ class ParquetFormat:
     def part_writer(self, destination: Destination, part: Part) -> ParquetPart:
         return ParquetPart(destination, part, self.max_file_bytes, self.row_group_rows)
 
-    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]]) -> dict[str, int]:
-        counts = added_counts(results)
+    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]],
+               counts: dict[str, int]) -> None:
         written = {f.kind for result in results for f in result.files}
         # A table without rows still gets a file, so its schema can be read.
         empty = [t for t in RESOURCE_TABLES.values() if t.name not in written]
@@ -131,7 +130,6 @@ class ParquetFormat:
             files = TableFiles(destination, f"parquet/{table.name}", table, WHOLE, self.max_file_bytes, self.row_group_rows)
             files.add(rows)
             files.close()
-        return counts
 
 
 def region_of(practice_ods: str) -> str:

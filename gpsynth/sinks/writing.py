@@ -7,10 +7,12 @@ runs once, in the calling process, with every part's summary in part order.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ..destination import Destination
+from ..fhir.constants import RESOURCE_TYPES
 from ..parts import Part
 from .base import Format, PartResult, ShardOutput, Sink
 
@@ -19,6 +21,7 @@ from .base import Format, PartResult, ShardOutput, Sink
 class PartSummary:
     part: int
     shards: tuple[tuple[int, str], ...]         # each shard's number and practice ODS code, in order
+    counts: dict[str, int]                      # resources by type
     results: tuple[PartResult, ...]             # one per format, in the order the formats were given
 
 
@@ -30,18 +33,21 @@ def write_part(formats: Sequence[Format], destination: Destination, part: Part, 
                observers: Sequence[Sink] = ()) -> PartSummary:
     """Feed one part's shards, in order, to a writer per format (and to any in-process observers)."""
     writers = [f.part_writer(destination, part) for f in formats]
-    shards = []
+    shards, counts = [], Counter()
     for output in outputs:
         for writer in (*writers, *observers):
             writer.write(output)
         shards.append((output.number, output.practice_ods))
-    return PartSummary(part.number, tuple(shards), tuple(w.close() for w in writers))
+        counts.update({t: len(rendered) for t, rendered in output.rendered.items()})
+    return PartSummary(part.number, tuple(shards), dict(counts), tuple(w.close() for w in writers))
 
 
 def finish(formats: Sequence[Format], destination: Destination, summaries: list[PartSummary]) -> dict[str, int]:
-    """Complete every format; return resources written by type (the same for every format)."""
+    """Complete every format; return the run's resources by type, in dependency order (every format
+    writes the same resources)."""
     shards = [shard for summary in summaries for shard in summary.shards]
-    counts = {}
+    totals = {t: sum(summary.counts.get(t, 0) for summary in summaries) for t in RESOURCE_TYPES}
+    counts = {t: n for t, n in totals.items() if n}
     for n, found in enumerate(formats):
-        counts = found.finish(destination, [summary.results[n] for summary in summaries], shards)
+        found.finish(destination, [summary.results[n] for summary in summaries], shards, counts)
     return counts

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from ..errors import GpsynthError
 from ..fhir.constants import RESOURCE_TYPES
-from ..sinks.base import DatasetInfo
+from ..info import DatasetInfo
 from .identity import stamp_identifier
 from .rows import dataset_table, shard_table
 from .served import reading_lease

@@ -13,7 +13,7 @@ import hashlib
 import struct
 from pathlib import Path
 
-from ..sinks.base import DatasetInfo
+from ..info import DatasetInfo
 
 HEADER_SIZE = 4096                 # the main header block: checksum (8 bytes), then the header itself
 MAGIC = slice(8, 12)

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from ..fhir.constants import RESOURCE_TYPES
 from ..records import PatientColumns, Shard
-from ..sinks.base import DatasetInfo
+from ..info import DatasetInfo
 from .schema import ARROW_TYPES, COMMON, DATASET_TABLE, INSTANT, RESOURCE_TABLES, SHARD_TABLE, STORE_FORMAT
 
 # Columns named differently from the record field they come from.
