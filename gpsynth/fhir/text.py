@@ -9,6 +9,7 @@ the readable dict rendering byte for byte.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -16,7 +17,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-NEEDS_ESCAPING = '["\\\\\\x00-\\x1f]'
+NEEDS_ESCAPING = re.compile(rb'["\\\x00-\x1f]')
+CONTROL = re.compile(rb"[\x00-\x1f]")
 
 
 def dumps(value: object) -> str:
@@ -27,11 +29,18 @@ def column(values: Iterable) -> pa.Array:
     return pa.array(values if isinstance(values, list) else list(values), pa.string())
 
 
+def holds(values: pa.Array, pattern: re.Pattern) -> bool:
+    """Whether any value may hold the pattern: one scan of the column's text buffer (which may run past
+    a sliced column's values, so a match there only costs the careful path)."""
+    data = values.buffers()[2]
+    return data is not None and pattern.search(memoryview(data)) is not None
+
+
 def escaped(values: pa.Array) -> pa.Array:
     """The values as they go between the quotes of a JSON string."""
-    if not pc.any(pc.match_substring_regex(values, NEEDS_ESCAPING)).as_py():
+    if not holds(values, NEEDS_ESCAPING):
         return values
-    if pc.any(pc.match_substring_regex(values, "[\\x00-\\x1f]")).as_py():
+    if holds(values, CONTROL):
         # Control characters are rare enough to leave to orjson, value by value.
         return column(None if v is None else dumps(v)[1:-1] for v in values.to_pylist())
     return pc.replace_substring(pc.replace_substring(values, "\\", "\\\\"), '"', '\\"')
