@@ -59,6 +59,7 @@ class Summary:
     counts: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     shards: int = 0
+    parts: list[PartSummary] = field(default_factory=list)     # what each part's writer reported, in order
 
 
 def dataset_info(plan: Plan) -> DatasetInfo:
@@ -168,13 +169,12 @@ def generate(scenario: Scenario, seed: int, as_of: date, out: Path | str, *, opt
             needs = needs_of(formats, extra_sinks)
             done = (write_part(formats, destination, planned.part, part_outputs(rules, needs, planned, workers), extra_sinks)
                     for planned in parts)
-        summaries = []
         for part in done:
-            summaries.append(part)
+            summary.parts.append(part)
             summary.shards += len(part.shards)
             if on_shard:
                 on_shard(summary.shards, total)
-        summary.counts = Counter(finish(formats, destination, summaries))
+        summary.counts = Counter(finish(formats, destination, summary.parts))
         for sink in extra_sinks:
             sink.close()
         with destination.open("scenario.yaml") as handle:
