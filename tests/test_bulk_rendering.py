@@ -14,7 +14,7 @@ from gpsynth.fhir import slot as slot_profile
 from gpsynth.fhir.constants import DELIVERY_CHANNELS, NHS_NUMBER_VERIFICATION, PRACTITIONER_ROLES, REGISTRATION_TYPES
 from gpsynth.generate import practice_shard
 from gpsynth.plan import make_plan
-from gpsynth.records import Address, Appointment, BookingOrganisation, Patient, Schedule, Slot
+from gpsynth.records import Address, Appointment, BookingOrganisation, Patient, PatientColumns, Schedule, Slot
 from gpsynth.scenario import parse_scenario, preset_text
 
 AS_OF = date(2026, 10, 21)  # the horizon holds the autumn clock change
@@ -83,6 +83,8 @@ def test_any_slot_text_renders_as_the_dict_rendering_does(drawn):
 @given(patients)
 def test_any_patient_text_renders_as_the_dict_rendering_does(records):
     assert bulk.patients(records, STAMP).to_pylist() == dict_rendering("Patient", records)
+    columns = PatientColumns.from_records(records)
+    assert list(columns) == records and columns[1:3] == records[1:3] and len(columns) == len(records)
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -112,3 +115,37 @@ def test_a_part_sends_back_names_and_counts_not_its_data(tmp_path):
     sent = len(pickle.dumps(summary))
     assert [n for n, _ in summary.shards] == [p.index + 1 for p in planned.practices]
     assert written > 500_000 and sent < 10_000, (written, sent)
+
+
+class ObservingSink:
+    """An in-process observer that keeps what it saw and reports nonsense counts when closed."""
+
+    needs = frozenset()
+
+    def __init__(self):
+        self.seen = Counter()
+
+    def write(self, output) -> None:
+        self.seen.update({t: len(texts) for t, texts in output.rendered.items()})
+
+    def close(self) -> dict[str, int]:
+        return {"Slot": -1}
+
+
+def test_the_run_has_one_count_whatever_sinks_report(one_worker, tmp_path):
+    observer = ObservingSink()
+    summary = generate(small_practices(PRACTICES), 5, AS_OF, tmp_path / "observed", options=ALL_FORMATS, workers=1,
+                       extra_sinks=[observer])
+    manifest = orjson.loads((one_worker / "ndjson" / "manifest.json").read_bytes())
+    in_manifest = Counter()
+    for entry in manifest["output"]:
+        in_manifest[entry["type"]] += entry["count"]
+    assert dict(summary.counts) == dict(in_manifest) == {t: n for t, n in observer.seen.items() if n}
+    assert sum(len(part.shards) for part in summary.parts) == summary.shards == PRACTICES + 1
+
+
+def test_store_rows_load_without_the_sinks():
+    # The store's rows and the output formats each stand alone: importing one does not pull in the other.
+    code = "import sys, gpsynth.store.rows; print('gpsynth.sinks.base' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"
