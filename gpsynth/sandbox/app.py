@@ -125,7 +125,7 @@ class Sandbox:
             self.lock.release()
             raise
         self.rolled = self.store.write_now(lambda con: roll_store(con, london_today(clock()))) if options.roll else None
-        self.book = LiveBook(self.store, journal_folder(self.path))
+        self.book = LiveBook(self.store, journal_folder(self.path), clock)
         self.provider = Provider(self.store, self.book, clock())
         warm_up(self.store.read_now(stored_examples))
         self.store.serving()
@@ -169,7 +169,7 @@ class Sandbox:
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette):
         self.lock.publish(self.options.public_url, await self.control.start())
-        tasks = [asyncio.create_task(self.book.run_checkpoints()),
+        tasks = [asyncio.create_task(self.book.run_checkpoints()), asyncio.create_task(self.book.hold_upcoming()),
                  asyncio.create_task(self.provider.registrations.preload(list(self.provider.directory.practices.values())))]
         if self.options.roll:
             tasks.append(asyncio.create_task(self.roll_daily()))
