@@ -97,7 +97,7 @@ def dask_runs(preset: str, folder: Path) -> None:
     scenario = load_scenario(preset)
     seconds = {}
     for workers in (1, 2):
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
             summary = generate(scenario, 1, date.fromisoformat(AS_OF), folder / f"dask-{workers}",
                                options=OutputOptions(("parquet",)), dask_address=cluster.scheduler_address)
         seconds[workers] = summary.seconds

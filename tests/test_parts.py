@@ -78,7 +78,7 @@ def test_two_local_workers_taking_whole_parts_write_the_same_bytes(one_worker, t
 
 def test_a_dask_cluster_whose_workers_write_their_own_files_writes_the_same_bytes(one_worker, tmp_path):
     distributed = pytest.importorskip("distributed", reason="Dask distributed is part of the test extra")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         generate(small_practices(PRACTICES), 5, AS_OF, tmp_path / "shared", options=ALL_FORMATS, dask_address=cluster.scheduler_address)
         # A URL: the workers write through fsspec at <url>.partial, moved into place at the end.
         generate(small_practices(PRACTICES), 5, AS_OF, f"file://{tmp_path}/url", options=ALL_FORMATS,

@@ -9,6 +9,7 @@ remain the definition: the tests hold these to their `orjson.dumps` bytes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from operator import attrgetter
 
 import pyarrow as pa
@@ -24,14 +25,17 @@ from .patient import SENSITIVE
 from .text import Template, column, dumps, fragments, join, quoted, reference, references, string_lists
 
 
-def values(records: list, name: str, present_only: bool = False) -> pa.Array:
-    """One field of every record; with `present_only`, falsy values as null (for elements omitted when falsy)."""
-    found = map(attrgetter(name), records)
-    return column([v or None for v in found] if present_only else list(found))
-
-
-def field(records: list, name: str) -> list:
+def field(records: Sequence, name: str) -> list:
+    """One field of every record (a column of PatientColumns as it is)."""
+    if isinstance(records, PatientColumns):
+        return records.column(name)
     return list(map(attrgetter(name), records))
+
+
+def values(records: Sequence, name: str, present_only: bool = False) -> pa.Array:
+    """One field of every record; with `present_only`, falsy values as null (for elements omitted when falsy)."""
+    found = field(records, name)
+    return column([v or None for v in found] if present_only else found)
 
 
 def slots(records: list[Slot], schedules: list[Schedule], last_updated: str) -> pa.Array:
@@ -64,11 +68,7 @@ def patients(records: Sequence[Patient], last_updated: str) -> pa.Array:
         records = PatientColumns.from_records(records)
     plain = meta("Patient", last_updated)
     states = records.column("state")
-
-    def text(name: str, present_only: bool = False) -> pa.Array:
-        found = records.column(name)
-        return column([v or None for v in found] if present_only else found)
-
+    text = partial(values, records)
     address = join('[{"use":"home","type":"physical","line":', string_lists(records.column("address_lines")),
                    ',"city":', quoted(text("address_city")), ',"district":', quoted(text("address_district")),
                    ',"postalCode":', quoted(text("address_postcode")), ',"country":"GBR"}]')
