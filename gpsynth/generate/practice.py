@@ -16,7 +16,8 @@ from .bookings import Booker
 from .patients import practice_patients
 from .pools import pools
 from .rota import SlotTimes, practice_open, schedule_slots, worked_sessions
-from .sites import consumer_organization, practice_district, practice_locations, practice_organization
+from .sites import (consumer_organization, network_district, practice_district, practice_locations,
+                    practice_organization)
 from .staff import practitioners, schedules
 
 
@@ -32,7 +33,8 @@ def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
     name_pools = pools()
     shard = Shard(practice.ods_code)
 
-    district = practice_district(rng["sites"], name_pools)
+    network = network_district(plan.seed, name_pools) if scenario.practices.area == "network" else None
+    district = practice_district(rng["sites"], name_pools, network)
     organization = practice_organization(rng["sites"], name_pools, practice, district)
     shard.locations = practice_locations(rng["sites"], name_pools, scenario, practice, organization, district)
     organization = dataclasses.replace(organization, main_location_id=shard.locations[0].id)
@@ -40,8 +42,8 @@ def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
 
     people = practitioners(rng["staff"], name_pools, scenario, practice, organization.id)
     shard.practitioners = [person for person, _ in people]
-    first_day = as_of - timedelta(days=scenario.history_days)
-    last_day = as_of + timedelta(days=scenario.horizon_days - 1)
+    first_day = as_of - timedelta(days=scenario.calendar.history_days)
+    last_day = as_of + timedelta(days=scenario.calendar.horizon_days - 1)
     rota = schedules(people, shard.locations, first_day.isoformat(), last_day.isoformat(), practice.ods_code)
     shard.schedules = [schedule for schedule, _ in rota]
 

@@ -3,7 +3,7 @@
 Each practice is served at `/{ODS}/STU3/1/gpconnect`; while the store holds one practice, it is also
 served at `/STU3/1/gpconnect`. With `admin`, plain FHIR administration requests (gpsynth.sandbox.admin)
 are answered beside the GP Connect ones. With `roll`, the horizon is moved to today on start and again
-after every midnight (gpsynth.sandbox.roll). What the interactions change lives in the live book
+after every midnight (gpsynth.roll). What the interactions change lives in the live book
 (gpsynth.sandbox.live_book) and its journal until a checkpoint folds it into the store; other gpsynth
 commands reach the running sandbox through its control port (gpsynth.sandbox.control).
 """
@@ -44,10 +44,10 @@ from .handlers import bound_handlers
 from .limits import ADMIN_MAX_BODY, GPC_MAX_BODY, bounded, check_header_size
 from .live_book import LiveBook
 from .middleware import SINGLE_ROOT, GpcGateway, NoStoreMiddleware, render_error
-from .models import warm_up
+from ..fhir.model_check import warm_up
 from .negotiation import Format
 from .provider import Provider
-from .roll import apply_roll, regenerate, roll_store, seconds_to_midnight
+from ..roll import apply_roll, regenerate, roll_store, seconds_to_midnight
 from .store_access import StoreAccess
 from .times import london_today
 
@@ -136,9 +136,12 @@ class Sandbox:
         sandbox = Starlette(routes=[Route("/{path:path}", dispatcher)],
                            middleware=[Middleware(NoStoreMiddleware), Middleware(GZipMiddleware, compresslevel=GZIP_LEVEL)],
                            lifespan=self.lifespan)
+        # GP Connect requests, the ones a load test sends, skip Starlette's routing and exception layers:
+        # the gateway answers every error itself.
+        gpc_app = NoStoreMiddleware(GZipMiddleware(dispatcher, compresslevel=GZIP_LEVEL))
         self.journal, self.chaos = ConsumerJournal(options.journal), Chaos()
         self.chaos.set(options.chaos)
-        self.app = Harness(sandbox, self.journal, self.chaos, LivePage(ProviderBook(self.provider), clock),
+        self.app = Harness(sandbox, gpc_app, self.journal, self.chaos, LivePage(ProviderBook(self.provider), clock),
                            options.admin, options.admin_token, clock)
 
     def base_urls(self, origin: str) -> list[str]:

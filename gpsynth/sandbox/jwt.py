@@ -19,7 +19,7 @@ import orjson
 
 from gpsynth.fhir.constants import ODS_ORGANIZATION, SDS_USER_ID
 from gpsynth.sandbox.errors import BAD_REQUEST, INVALID_RESOURCE
-from gpsynth.sandbox.models import model_problem
+from gpsynth.fhir.model_check import model_problem
 from gpsynth.sandbox.nesting import MAX_NESTING, json_too_deep
 
 TOKEN_LIFETIME_SECONDS = 300
