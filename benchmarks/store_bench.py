@@ -18,6 +18,7 @@ import gc
 import os
 import tempfile
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -25,11 +26,14 @@ import duckdb
 import pyarrow
 import yaml
 
-from gpsynth.dataset import dataset_info, rendered_shards
+from gpsynth.dataset import dataset_info, part_outputs, plan_parts
+from gpsynth.destination import Destination
+from gpsynth.parts import Part
 from gpsynth.plan import make_plan
 from gpsynth.scenario import parse_scenario, preset_text
-from gpsynth.sinks.duckdb import DuckdbSink
-from gpsynth.sinks.parquet import ParquetSink
+from gpsynth.sinks.duckdb import DuckdbFormat
+from gpsynth.sinks.parquet import ParquetFormat
+from gpsynth.sinks.writing import finish, write_part
 from gpsynth.store.database import StoreWriter
 from gpsynth.store.rows import shard_rows
 from gpsynth.store.schema import RESOURCE_TABLES
@@ -54,12 +58,11 @@ def best_of(repeat: int, run) -> float:
     return min(times)
 
 
-def through_sink(make_sink, shards):
+def through_format(output_format, shards):
+    """The whole dataset written as one part through a format, then finished."""
     def run(folder: Path):
-        sink = make_sink(folder)
-        for output in shards:
-            sink.write(output)
-        sink.close()
+        destination = Destination.local(folder)
+        finish([output_format], destination, [write_part([output_format], destination, Part(1, 1), shards)])
     return run
 
 
@@ -81,10 +84,10 @@ def baseline_slot_rate(shards, info, sample: int) -> float:
     slot_table = RESOURCE_TABLES["Slot"]
     rows = []
     for n, output in enumerate(shards):
-        for slot, resource in zip(output.records.slots, output.rendered["Slot"]):
+        for slot, resource in zip(output.records.slots, output.rendered["Slot"].to_pylist(), strict=True):
             values = (slot.id, slot.schedule_id, slot.start, slot.end, slot.status, slot.delivery_channel, slot.bookable,
                       list(slot.restrict_org_types), list(slot.restrict_ods_codes), n, len(rows) + 1, 1,
-                      info.last_updated, resource.decode())
+                      info.last_updated, resource)
             rows.append(dict(zip(slot_table.column_names, values)))
             if len(rows) == sample:
                 break
@@ -114,19 +117,20 @@ def main():
     plan = make_plan(scenario_with(args.practices), 1, AS_OF)
     info = dataset_info(plan)
     started = time.perf_counter()
-    shards = list(rendered_shards(plan, args.workers, frozenset({"rows", "records"})))
+    rules, needs = replace(plan, practices=()), frozenset({"rows", "records"})
+    shards = [output for planned in plan_parts(plan) for output in part_outputs(rules, needs, planned, args.workers)]
     generated = time.perf_counter() - started
     # The whole dataset stays in memory for the runs; keep the collector from walking it over and over.
     gc.collect()
     gc.freeze()
     slots = sum(len(output.records.slots) for output in shards)
-    resources = sum(len(lines) for output in shards for lines in output.rendered.values())
-    json_mb = sum(len(line) for output in shards for lines in output.rendered.values() for line in lines) / 1e6
+    resources = sum(len(texts) for output in shards for texts in output.rendered.values())
+    json_mb = sum(texts.nbytes for output in shards for texts in output.rendered.values()) / 1e6
 
     rows_s = best_of(args.repeat, lambda _: [shard_rows(o.number, o.records, o.rendered, info.last_updated) for o in shards])
-    store_s = best_of(args.repeat, through_sink(lambda folder: DuckdbSink(folder, info), shards))
+    store_s = best_of(args.repeat, through_format(DuckdbFormat(info), shards))
     slots_s = best_of(args.repeat, slot_table_only(shards, info))
-    parquet_s = best_of(args.repeat, through_sink(lambda folder: ParquetSink(folder, info), shards))
+    parquet_s = best_of(args.repeat, through_format(ParquetFormat(info), shards))
     baseline = baseline_slot_rate(shards, info, args.baseline_sample)
 
     print(f"dataset: pcn rules with {args.practices} practices, as of {AS_OF}: {slots:,} slots, {resources:,} resources, "

@@ -1,22 +1,26 @@
-"""Export: a store's shards, in output order, fed back through the file sinks.
+"""Export: a store's shards, in output order and in the same parts, fed back through the file formats.
 
-The sinks that write FHIR text need only the rendered resources and the shard's practice code, and
-the Parquet sink takes store rows, so an export equals generating that format directly.
+The formats that write FHIR text need only the rendered resources and the shard's practice code, and
+Parquet takes store rows, so an export equals generating that format directly.
 """
 
 from __future__ import annotations
 
+from itertools import groupby
 from pathlib import Path
 from collections.abc import Callable, Iterator
 
 import duckdb
 import pyarrow as pa
 
-from .dataset import OutputOptions, make_sinks
+from .dataset import OutputOptions, make_formats
+from .destination import Destination
 from .errors import GpsynthError
 from .fhir.constants import RESOURCE_TYPES
 from .output import atomic_folder
+from .parts import Part, part_of
 from .sinks.base import ShardOutput
+from .sinks.writing import finish, write_part
 from .store.database import open_store, store_info
 from .store.rows import ShardRows
 from .store.schema import RESOURCE_TABLES
@@ -38,9 +42,9 @@ def stored_shards(con: duckdb.DuckDBPyConnection) -> Iterator[ShardRows]:
         yield ShardRows(number, practice_ods, tables)
 
 
-def rendered_resources(rows: ShardRows) -> dict[str, list[bytes]]:
+def rendered_resources(rows: ShardRows) -> dict[str, pa.Array]:
     """The shard's resources as the renderer produced them, by type."""
-    return {t: table["resource"].cast(pa.binary()).to_pylist() for t, table in rows.tables.items()}
+    return {t: table["resource"].combine_chunks() for t, table in rows.tables.items()}
 
 
 def export_store(store: Path | str, out: Path | str, *, options: OutputOptions = OutputOptions(), overwrite: bool = False,
@@ -58,17 +62,18 @@ def export_store(store: Path | str, out: Path | str, *, options: OutputOptions =
     con = open_store(store)
     try:
         info = store_info(con).dataset_info()
+        formats = make_formats(info, options)
+        total = part_of(con.sql("SELECT coalesce(max(shard), 0) FROM shard").fetchall()[0][0])
+        shards = con.sql("SELECT count(*) FROM shard").fetchall()[0][0]
+        outputs = (ShardOutput(rows.shard, rows.practice_ods, rendered_resources(rows), rows) for rows in stored_shards(con))
         with atomic_folder(Path(out), overwrite) as folder:
-            sinks = make_sinks(folder, info, options)
-            total = con.execute("SELECT count(*) FROM shard").fetchall()[0][0]
-            for done, rows in enumerate(stored_shards(con), 1):
-                output = ShardOutput(rows.shard, rows.practice_ods, rendered_resources(rows), rows)
-                for sink in sinks:
-                    sink.write(output)
+            destination = Destination.local(folder)
+            summaries = []
+            for number, part in groupby(outputs, key=lambda output: part_of(output.number)):
+                summaries.append(write_part(formats, destination, Part(number, total), part))
                 if on_shard:
-                    on_shard(done, total)
-            for sink in sinks:
-                counts = sink.close()
+                    on_shard(sum(len(s.shards) for s in summaries), shards)
+            counts = finish(formats, destination, summaries)
             (folder / "scenario.yaml").write_text(info.rules_yaml, encoding="utf-8")
     finally:
         con.close()

@@ -28,9 +28,9 @@ class MemorySink:
 
     def write(self, output: ShardOutput) -> None:
         self.shards.append(output.records)
-        for resource_type, lines in output.rendered.items():
-            for line in lines:
-                resource = orjson.loads(line)
+        for resource_type, texts in output.rendered.items():
+            for text in texts.to_pylist():
+                resource = orjson.loads(text)
                 self.resources[resource_type][resource["id"]] = resource
 
     def close(self) -> dict[str, int]:

@@ -3,7 +3,8 @@
 A local folder is written beside its target (`.NAME.PID.XXXX.partial`) and renamed into place when
 complete; the partial folders of a run that was killed are removed by the next run to the same target.
 A URL (s3://, gs://, abfs://, memory://, ... with the matching fsspec driver installed) is staged in a
-local temporary folder, uploaded beside the target and moved into place when complete.
+local temporary folder, uploaded beside the target and moved into place when complete; or, for a
+cluster whose workers write their own files, written in place at `<url>.partial` and moved from there.
 
 Every folder gpsynth writes holds a marker file, and `overwrite` replaces only a folder that has one:
 never the current folder or one holding it, never someone else's files.
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .destination import Destination
 from .errors import GpsynthError
 
 MARKER = ".gpsynth-output"
@@ -61,11 +63,43 @@ def remote_target(url: str, overwrite: bool):
     return fs, path
 
 
-def upload(fs, staging: Path, path: str) -> None:
+@contextmanager
+def shared_folder(target: str | Path, overwrite: bool = False):
+    """Yield a Destination that processes on other machines can write to, whose content becomes `target`.
+
+    A local path must be on a filesystem they share; a URL is written at `<url>.partial`."""
+    if not is_url(target):
+        with atomic_folder(Path(target), overwrite) as folder:
+            yield Destination.local(folder)
+        return
+    fs, path = remote_target(str(target), overwrite)
+    partial = fresh_partial(fs, path)
+    destination = Destination(partial, fs)
+    try:
+        with destination.open(MARKER) as handle:
+            handle.write(MARKER_TEXT.encode("utf-8"))
+        yield destination
+    except BaseException:
+        if fs.exists(partial):
+            fs.rm(partial, recursive=True)
+        raise
+    move_into_place(fs, partial, path)
+
+
+def fresh_partial(fs, path: str) -> str:
     partial = f"{path.rstrip('/')}.partial"
     if fs.exists(partial):
         fs.rm(partial, recursive=True)
+    return partial
+
+
+def upload(fs, staging: Path, path: str) -> None:
+    partial = fresh_partial(fs, path)
     fs.put(f"{staging}/", partial, recursive=True)
+    move_into_place(fs, partial, path)
+
+
+def move_into_place(fs, partial: str, path: str) -> None:
     if fs.exists(path):
         fs.rm(path, recursive=True)
     fs.mv(partial, path, recursive=True)

@@ -5,7 +5,8 @@ Times are kept as ISO 8601 strings with their Europe/London offset, exactly as r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,49 @@ class Patient:
     deceased_at: str | None = None
 
 
+PATIENT_FIELDS = tuple(f.name for f in fields(Patient))
+ADDRESS_COLUMNS = ("address_lines", "address_city", "address_district", "address_postcode")
+
+
+class PatientColumns(Sequence):
+    """A practice's patients as columns, one list per Patient field, in output order.
+
+    Patients are a large share of every dataset, so generation fills these columns and rendering
+    reads them without a Python object per patient. The address is held as four columns (None
+    where it is withheld). Indexing or iterating gives Patient records, for rules that take one
+    patient at a time.
+    """
+
+    def __init__(self, columns: dict[str, list]):
+        self.columns = columns
+
+    @classmethod
+    def from_records(cls, records: Sequence[Patient]) -> PatientColumns:
+        columns = {name: [getattr(r, name) for r in records] for name in PATIENT_FIELDS if name != "address"}
+        addresses = [r.address for r in records]
+        for name, part in zip(ADDRESS_COLUMNS, ("lines", "city", "district", "postcode"), strict=True):
+            columns[name] = [a and getattr(a, part) for a in addresses]
+        return cls(columns)
+
+    def column(self, name: str) -> list:
+        return self.columns[name]
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
+
+    def __getitem__(self, n):
+        if isinstance(n, slice):
+            return [self[i] for i in range(*n.indices(len(self)))]
+        c = self.columns
+        lines = c["address_lines"][n]
+        address = None if lines is None else Address(lines, c["address_city"][n], c["address_district"][n],
+                                                     c["address_postcode"][n])
+        return Patient(*(address if name == "address" else c[name][n] for name in PATIENT_FIELDS))
+
+    def __iter__(self) -> Iterator[Patient]:
+        return (self[n] for n in range(len(self)))
+
+
 @dataclass(frozen=True, slots=True)
 class BookingOrganisation:
     ods_code: str
@@ -141,7 +185,7 @@ class Shard:
     practitioners: list[Practitioner] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
     slots: list[Slot] = field(default_factory=list)
-    patients: list[Patient] = field(default_factory=list)
+    patients: Sequence[Patient] = field(default_factory=list)    # PatientColumns as generated
     appointments: list[Appointment] = field(default_factory=list)
 
     def by_type(self) -> dict[str, list]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -19,28 +18,15 @@ def files(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
 
-def store_rows(path: Path) -> dict[str, list[tuple]]:
-    """Every table's rows, in a fixed order: the DuckDB file's bytes differ between runs, its contents do not."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = [name for (name,) in con.sql(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name").fetchall()]
-        return {table: con.sql(f'SELECT * FROM "{table}" ORDER BY ALL').fetchall() for table in tables}
-    finally:
-        con.close()
-
-
 @pytest.mark.parametrize("pack", PACKS, ids=lambda pack: pack.name)
 def test_committed_pack_matches_the_generator(pack, tmp_path):
     committed = COMMITTED / pack.name
     assert committed.is_dir(), f"{committed} is missing; {REGENERATE}"
     fresh = write_pack(pack, tmp_path)
     assert files(fresh) == files(committed), REGENERATE
+    assert DEFAULT_STORE_NAME in files(fresh)
     for name in files(fresh):
-        if name == DEFAULT_STORE_NAME:
-            assert store_rows(fresh / name) == store_rows(committed / name), f"{name} has drifted; {REGENERATE}"
-        else:
-            assert (fresh / name).read_bytes() == (committed / name).read_bytes(), f"{name} has drifted; {REGENERATE}"
+        assert (fresh / name).read_bytes() == (committed / name).read_bytes(), f"{name} has drifted; {REGENERATE}"
 
 
 def test_packs_stay_small():

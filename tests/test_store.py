@@ -21,8 +21,11 @@ from gpsynth.errors import GpsynthError
 from gpsynth.export import export_store, stored_shards
 from gpsynth.fhir.constants import RESOURCE_TYPES
 from gpsynth.scenario import load_scenario, preset_names, preset_text
+from gpsynth.destination import Destination
+from gpsynth.parts import Part
 from gpsynth.sinks.base import ShardOutput
-from gpsynth.sinks.parquet import ParquetSink
+from gpsynth.sinks.parquet import ParquetFormat
+from gpsynth.sinks.writing import finish, write_part
 from gpsynth.store import (StoreWriter, insert_resource, open_store, read_resource, resource_counts, store_info,
                            stored_resources, transaction, update_resource)
 from gpsynth.store.query import run_query
@@ -231,10 +234,9 @@ def test_parquet_splits_files_and_row_groups_deterministically(network, tmp_path
     info = store_info(con).dataset_info()
 
     def write(folder: Path) -> Path:
-        sink = ParquetSink(folder, info, max_file_bytes=40_000, row_group_rows=700)
-        for rows in stored_shards(con):
-            sink.write(ShardOutput(rows.shard, rows.practice_ods, {}, rows))
-        sink.close()
+        formats, destination = [ParquetFormat(info, max_file_bytes=40_000, row_group_rows=700)], Destination.local(folder)
+        outputs = (ShardOutput(rows.shard, rows.practice_ods, {}, rows) for rows in stored_shards(con))
+        finish(formats, destination, [write_part(formats, destination, Part(1, 1), outputs)])
         return folder / "parquet"
 
     first, second = write(tmp_path / "a"), write(tmp_path / "b")

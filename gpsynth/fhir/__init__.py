@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, time
 
-import orjson
+import pyarrow as pa
 
 from ..calendar import london_instant
 from ..records import Shard
-from . import appointment, location, organization, patient, practitioner, schedule
-from .slot import SlotWriter
+from . import appointment, bulk, location, organization, patient, practitioner, schedule
+from .text import column, dumps
 
 RENDERERS = {
     "Organization": organization.render,
@@ -26,14 +26,18 @@ def last_updated_for(as_of: date) -> str:
     return london_instant(as_of, time(0, 0))
 
 
-def render_shard(shard: Shard, last_updated: str) -> dict[str, list[bytes]]:
-    """Every resource of a shard as compact JSON bytes, by type, in output order."""
+def render_shard(shard: Shard, last_updated: str) -> dict[str, pa.Array]:
+    """Every resource of a shard as compact JSON, one string per resource, by type, in output order."""
     rendered = {}
     for resource_type, records in shard.by_type().items():
         if resource_type == "Slot":
-            writers = {s.id: SlotWriter(s, last_updated) for s in shard.schedules}
-            rendered[resource_type] = [writers[slot.schedule_id](slot) for slot in records]
+            rendered[resource_type] = bulk.slots(records, shard.schedules, last_updated)
+        elif resource_type == "Patient":
+            rendered[resource_type] = bulk.patients(records, last_updated)
+        elif resource_type == "Appointment":
+            rendered[resource_type] = bulk.appointments(records, last_updated)
         else:
+            # A handful per practice: the readable dict renderings are fast enough.
             render = RENDERERS[resource_type]
-            rendered[resource_type] = [orjson.dumps(render(record, last_updated)) for record in records]
+            rendered[resource_type] = column(dumps(render(record, last_updated)) for record in records)
     return rendered

@@ -8,7 +8,7 @@ from datetime import date, time
 from itertools import accumulate
 
 from ..calendar import london_instant
-from ..records import Appointment, BookingOrganisation, Organization, Patient, Schedule, Slot
+from ..records import Appointment, BookingOrganisation, Organization, PatientColumns, Schedule, Slot
 from ..scenario import Scenario, StaffGroup
 from . import routes
 from .demand import age_on, day_fill, patient_rates, slot_fill
@@ -48,7 +48,7 @@ class Booker:
     """
 
     def __init__(self, rng: random.Random, scenario: Scenario, as_of: date, practice: Organization,
-                 consumers: list[Organization], patients: list[Patient], next_id, is_open):
+                 consumers: list[Organization], patients: PatientColumns, next_id, is_open):
         self.rng, self.scenario, self.as_of, self.next_id, self.is_open = rng, scenario, as_of, next_id, is_open
         self.practice = booking_organisation(practice)
         self.consumers = [booking_organisation(c) for c in consumers]
@@ -56,8 +56,8 @@ class Booker:
         rates = patient_rates(scenario, patients, as_of)
         self.yearly_demand = sum(rates)
         self.rate_cum = tuple(accumulate(rates))
-        self.born = [date.fromisoformat(p.birth_date) for p in patients]
-        self.registered = [date.fromisoformat(p.registration_start) for p in patients]
+        self.born = list(map(date.fromisoformat, patients.column("birth_date")))
+        self.registered = list(map(date.fromisoformat, patients.column("registration_start")))
         self.busy_days: dict[int, set[date]] = {}
         self.fill: dict[date, float] = {}
 
@@ -142,8 +142,9 @@ class Booker:
                     booking: tuple[int, date, time], n: int, day: date) -> Appointment:
         rng = self.rng
         lead, made_day, made_at = booking
-        patient = self.patients[n]
-        age = age_on(patient.birth_date, day)
+        patients = self.patients
+        gender = patients.column("gender")[n]
+        age = age_on(patients.column("birth_date")[n], day)
         status = self.outcome((day - self.as_of).days, lead, age)
         reason = rng.choice(self.scenario.demand.cancellation_reasons) if status == "cancelled" else None
         if status != "cancelled":
@@ -159,7 +160,7 @@ class Booker:
             start=run[0].start,
             end=run[-1].end,
             minutes=group.slot_minutes * len(run),
-            patient_id=patient.id,
+            patient_id=patients.column("id")[n],
             location_id=schedule.location_id,
             practitioner_id=schedule.practitioner_id,
             schedule_id=schedule.id,
@@ -169,7 +170,7 @@ class Booker:
             schedule_type=schedule.schedule_type,
             slot_type=schedule.slot_type,
             booking_organisation=booker,
-            description=reason_for(rng.random(), schedule.role_code, channel, patient.gender, age),
+            description=reason_for(rng.random(), schedule.role_code, channel, gender, age),
             comment=rng.choice(COMMENTS) if rng.random() < 0.3 else None,
             created=london_instant(made_day, made_at),
             cancellation_reason=reason,

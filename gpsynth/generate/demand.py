@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from ..records import Patient, Slot
+from ..records import PatientColumns, Slot
 from ..scenario import Scenario
 
 BOOKABLE_STATES = ("normal", "sensitive")
@@ -29,9 +29,10 @@ def yearly_rate(scenario: Scenario, age: int, gender: str) -> float:
     return 0.0
 
 
-def patient_rates(scenario: Scenario, patients: list[Patient], as_of: date) -> list[float]:
-    return [yearly_rate(scenario, age_on(p.birth_date, as_of), p.gender) if p.state in BOOKABLE_STATES else 0.0
-            for p in patients]
+def patient_rates(scenario: Scenario, patients: PatientColumns, as_of: date) -> list[float]:
+    return [yearly_rate(scenario, age_on(born, as_of), gender) if state in BOOKABLE_STATES else 0.0
+            for born, gender, state in zip(patients.column("birth_date"), patients.column("gender"),
+                                           patients.column("state"), strict=True)]
 
 
 def day_fill(scenario: Scenario, yearly_demand: float, slots: list[Slot], days: list[date]) -> dict[date, float]:

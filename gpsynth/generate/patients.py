@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import random
 from datetime import date, time
-from itertools import repeat
-
 import numpy as np
 
 from ..calendar import london_instant
 from ..identifiers import nhs_number_block
 from ..plan import PracticePlan
-from ..records import Address, Location, Patient, Practitioner
+from ..records import Location, PatientColumns, Practitioner
 from ..scenario import PATIENT_STATES, Scenario
 from .pools import LAST_DECADE, UNIT_LETTERS, Pools, cumulative
 
@@ -83,23 +81,30 @@ def draw_forenames(gen: np.random.Generator, pools: Pools, born: np.ndarray, fem
     return names
 
 
-def draw_addresses(gen: np.random.Generator, pools: Pools, home_district: int, count: int) -> list[Address]:
+def draw_addresses(gen: np.random.Generator, pools: Pools, home_district: int, count: int) -> dict[str, list]:
+    """Street addresses with well-formed postcodes, as the address columns of PatientColumns."""
     districts = pools.districts
     nearby = np.array(districts.neighbours(home_district))
     chosen = np.where(gen.random(count) < HOME_DISTRICT_SHARE, home_district,
-                      nearby[gen.integers(0, len(nearby), count)])
+                      nearby[gen.integers(0, len(nearby), count)]).tolist()
     sectors = gen.integers(0, 10, count).tolist()
-    units = zip(gen.integers(0, len(UNIT_LETTERS), count).tolist(), gen.integers(0, len(UNIT_LETTERS), count).tolist())
+    first_letters = gen.integers(0, len(UNIT_LETTERS), count).tolist()
+    second_letters = gen.integers(0, len(UNIT_LETTERS), count).tolist()
     houses = gen.integers(1, 200, count).tolist()
     streets = gen.integers(0, len(pools.streets), count).tolist()
-    return [Address((f"{house} {pools.streets[street]}",), districts.towns[d], districts.counties[d],
-                    f"{districts.codes[d]} {sector}{UNIT_LETTERS[u1]}{UNIT_LETTERS[u2]}")
-            for d, sector, (u1, u2), house, street in zip(chosen.tolist(), sectors, units, houses, streets)]
+    codes, units, names = districts.codes, UNIT_LETTERS, pools.streets
+    return {
+        "address_lines": [(f"{house} {names[street]}",) for house, street in zip(houses, streets, strict=True)],
+        "address_city": [districts.towns[d] for d in chosen],
+        "address_district": [districts.counties[d] for d in chosen],
+        "address_postcode": [f"{codes[d]} {sector}{units[u1]}{units[u2]}"
+                             for d, sector, u1, u2 in zip(chosen, sectors, first_letters, second_letters, strict=True)],
+    }
 
 
 def practice_patients(rng: random.Random, pools: Pools, scenario: Scenario, practice: PracticePlan,
                       as_of: date, organization_id: str, locations: list[Location],
-                      clinicians: list[Practitioner], home_district: int) -> list[Patient]:
+                      clinicians: list[Practitioner], home_district: int) -> PatientColumns:
     gen = np.random.default_rng(rng.getrandbits(64))
     fixed = practice.fixed.patients if practice.fixed else ()
     count, today = practice.list_size, as_of.toordinal()
@@ -140,10 +145,15 @@ def practice_patients(rng: random.Random, pools: Pools, scenario: Scenario, prac
         if state in ("deceased", "inactive"):
             ends[n], deaths[n], registered[n] = ended_registration(rng, state, int(born[n]), int(registered[n]), today)
         elif state == "sensitive":  # PDS withholds a sensitive patient's address and phone
-            addresses[n] = phones[n] = None
-    return list(map(Patient, ids, numbers, statuses, families, givens, prefixes, genders, iso_dates(born), addresses,
-                    phones, ["mobile" if m else "home" for m in mobile], repeat(organization_id), doctors, preferred,
-                    iso_dates(registered), ends, repeat("R"), states, deaths))
+            phones[n] = None
+            for column in addresses.values():
+                column[n] = None
+    return PatientColumns({
+        "id": ids, "nhs_number": numbers, "verification_status": statuses, "family": families, "given": givens,
+        "prefix": prefixes, "gender": genders, "birth_date": iso_dates(born), **addresses, "phone": phones,
+        "phone_use": ["mobile" if m else "home" for m in mobile], "organization_id": [organization_id] * count,
+        "general_practitioner_id": doctors, "preferred_location_id": preferred, "registration_start": iso_dates(registered),
+        "registration_end": ends, "registration_type": ["R"] * count, "state": states, "deceased_at": deaths})
 
 
 def pick_title(gender: str, pick: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from functools import cache, partial
 import random
 from datetime import timedelta
 from itertools import count
@@ -54,7 +55,7 @@ def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
     consumers = [consumer_organization(random.Random(derive_seed(plan.seed, "consumer", c.ods)), name_pools, c)
                  for c in plan.consumers]
     booker = Booker(rng["bookings"], scenario, as_of, organization, consumers, shard.patients,
-                    id_counter(f"{practice.ods_code}-A"), lambda day: practice_open(scenario, day))
+                    id_counter(f"{practice.ods_code}-A"), cache(partial(practice_open, scenario)))
     # The rota first (who works which session), then its slots, then the bookings demand makes.
     rota_slots = [(schedule, group, schedule_slots(rng["rota"], scenario, schedule, group,
                                                    worked_sessions(rng["rota"], scenario, group, days),

@@ -1,71 +1,99 @@
-"""FHIR Bulk Data layout: one NDJSON file per resource type, split past a size limit, and a manifest."""
+"""FHIR Bulk Data layout: NDJSON files per resource type and part, split past a size limit, and a manifest.
+
+A part's files are `Slot.00003.ndjson`, `Slot.00003.2.ndjson` past the limit; a dataset of one part
+has `Slot.ndjson`, `Slot.2.ndjson`. The manifest lists every file, by type in dependency order, then
+by part: the order to read them in.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from pathlib import Path
+from dataclasses import dataclass
 
+import numpy as np
 import orjson
 
+from ..destination import Destination
 from ..fhir.constants import RESOURCE_TYPES
-from .base import DatasetInfo, ShardOutput, sink_folder
+from ..fhir.text import ended, lengths
+from ..parts import DATASET_FORMAT, Part
+from ..info import DatasetInfo
+from .base import PartResult, ShardOutput, WrittenFile
 
 DEFAULT_MAX_FILE_BYTES = 1 << 30
 
 
-class NdjsonSink:
-    needs = frozenset()
+def file_name(resource_type: str, part: Part, piece: int) -> str:
+    return (resource_type + ("" if part.single else f".{part.number:05d}") + ("" if piece == 1 else f".{piece}")
+            + ".ndjson")
 
-    def __init__(self, root: Path, info: DatasetInfo, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES):
-        self.folder = sink_folder(root, "ndjson")
-        self.info, self.max_file_bytes = info, max_file_bytes
-        self.files: dict[str, list[dict]] = {t: [] for t in RESOURCE_TYPES}  # manifest entries per type
+
+class NdjsonPart:
+    """One part's NDJSON files: a file per type, a new piece once the current one would pass the limit."""
+
+    def __init__(self, destination: Destination, part: Part, max_file_bytes: int):
+        self.destination, self.part, self.max_file_bytes = destination, part, max_file_bytes
+        self.files: dict[str, list[list]] = {}        # type -> [name, count] per piece
         self.handles = {}
-        self.sizes = Counter()
+        self.sizes: dict[str, int] = {}
 
     def _handle(self, resource_type: str, incoming: int):
-        entries = self.files[resource_type]
-        if entries and self.sizes[resource_type] + incoming > self.max_file_bytes and entries[-1]["count"]:
+        pieces = self.files.setdefault(resource_type, [])
+        if pieces and self.sizes[resource_type] + incoming > self.max_file_bytes and pieces[-1][1]:
             self.handles.pop(resource_type).close()
         if resource_type not in self.handles:
-            n = len(entries) + 1
-            name = f"{resource_type}.ndjson" if n == 1 else f"{resource_type}.{n}.ndjson"
-            self.handles[resource_type] = open(self.folder / name, "wb")
-            entries.append({"type": resource_type, "url": name, "count": 0})
+            name = file_name(resource_type, self.part, len(pieces) + 1)
+            self.handles[resource_type] = self.destination.open(f"ndjson/{name}")
+            pieces.append([name, 0])
             self.sizes[resource_type] = 0
-        return self.handles[resource_type], entries[-1]
+        return self.handles[resource_type], pieces[-1]
 
     def write(self, output: ShardOutput) -> None:
-        for resource_type, lines in output.rendered.items():
+        for resource_type, texts in output.rendered.items():
+            # Each line's end offset within this shard's lines of the type, newline included.
+            ends = np.cumsum(lengths(texts) + 1)
             start = 0
-            while start < len(lines):
-                # Fill the current file up to the limit, one line at a time only near the boundary.
-                handle, entry = self._handle(resource_type, len(lines[start]) + 1)
+            while start < len(texts):
+                before = int(ends[start - 1]) if start else 0
+                handle, piece = self._handle(resource_type, int(ends[start]) - before)
+                # Fill the current file up to the limit (at least one line per file).
                 room = self.max_file_bytes - self.sizes[resource_type]
-                stop, size = start, 0
-                while stop < len(lines) and (size + len(lines[stop]) + 1 <= room or stop == start):
-                    size += len(lines[stop]) + 1
-                    stop += 1
-                handle.write(b"\n".join(lines[start:stop]) + b"\n")
-                entry["count"] += stop - start
-                self.sizes[resource_type] += size
+                stop = max(start + 1, int(np.searchsorted(ends, before + room, side="right")))
+                handle.write(ended(texts.slice(start, stop - start), "\n"))
+                piece[1] += stop - start
+                self.sizes[resource_type] += int(ends[stop - 1]) - before
                 start = stop
 
-    def close(self) -> dict[str, int]:
+    def close(self) -> PartResult:
         for handle in self.handles.values():
             handle.close()
-        output = [entry for t in RESOURCE_TYPES for entry in self.files[t]]
+        files = tuple(WrittenFile(t, f"ndjson/{name}", count) for t in RESOURCE_TYPES for name, count in self.files.get(t, ()))
+        return PartResult(files)
+
+
+@dataclass(frozen=True)
+class NdjsonFormat:
+    info: DatasetInfo
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    name = "ndjson"
+    needs = frozenset()
+
+    def part_writer(self, destination: Destination, part: Part) -> NdjsonPart:
+        return NdjsonPart(destination, part, self.max_file_bytes)
+
+    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]],
+               counts: dict[str, int]) -> None:
+        files = [f for result in results for f in result.files]
+        output = [{"type": f.kind, "url": f.name.removeprefix("ndjson/"), "count": f.count}
+                  for t in RESOURCE_TYPES for f in files if f.kind == t]
+        info = self.info
         manifest = {
-            "transactionTime": self.info.last_updated,
-            "request": f"gpsynth generate --scenario {self.info.scenario_name} --seed {self.info.seed} --as-of {self.info.as_of}",
+            "transactionTime": info.last_updated,
+            "request": f"gpsynth generate --scenario {info.scenario_name} --seed {info.seed} --as-of {info.as_of}",
             "requiresAccessToken": False,
             "output": output,
             "error": [],
-            "extension": {"gpsynth": {"version": self.info.version, "scenario": self.info.scenario_name,
-                                      "seed": self.info.seed, "asOf": self.info.as_of.isoformat()}},
+            "extension": {"gpsynth": {"version": info.version, "datasetFormat": DATASET_FORMAT,
+                                      "scenario": info.scenario_name, "seed": info.seed, "asOf": info.as_of.isoformat()}},
         }
-        (self.folder / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
-        counts = Counter()
-        for entry in output:
-            counts[entry["type"]] += entry["count"]
-        return dict(counts)
+        with destination.open("ndjson/manifest.json") as handle:
+            handle.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")

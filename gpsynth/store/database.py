@@ -7,7 +7,6 @@ import re
 import shutil
 import tempfile
 import weakref
-from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -18,10 +17,11 @@ import pyarrow as pa
 
 from ..errors import GpsynthError
 from ..fhir.constants import RESOURCE_TYPES
-from ..sinks.base import DatasetInfo
-from .rows import ShardRows, dataset_table
+from ..info import DatasetInfo
+from .identity import stamp_identifier
+from .rows import dataset_table, shard_table
 from .served import reading_lease
-from .schema import DATASET_TABLE, DEFAULT_STORE_NAME, RESOURCE_TABLES, SHARD_TABLE, STORE_FORMAT, schema_statements
+from .schema import DATASET_TABLE, DEFAULT_STORE_NAME, SHARD_TABLE, STORE_FORMAT, schema_statements
 
 DUCKDB_MAGIC = b"DUCK"          # bytes 8-11 of every DuckDB database file
 CLINIC_TIME = "SET TimeZone = 'Europe/London'"   # instants read back as clinic wall-clock times
@@ -135,6 +135,7 @@ class StoreWriter:
 
     Until `finish`, the target is untouched: a failed or interrupted write leaves any earlier store
     as it was (gpsynth generate writes inside an atomic output folder, which also clears the partial).
+    Rows go in table by table, in output order; the same rows give a byte-identical file.
     """
 
     def __init__(self, target: Path, info: DatasetInfo):
@@ -143,28 +144,23 @@ class StoreWriter:
         self.work = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".partial", dir=self.target.parent))
         # A bounded buffer pool keeps memory flat however large the dataset; DuckDB writes the rest to the file.
         self.con = duckdb.connect(str(self.work / self.target.name), config={"memory_limit": WRITER_MEMORY})
-        self.counts = Counter()
         for statement in schema_statements():
             self.con.execute(statement).fetchall()
         self.con.execute("BEGIN TRANSACTION").fetchall()
 
-    def add(self, rows: ShardRows) -> None:
-        for resource_type, table in rows.tables.items():
-            if table.num_rows:
-                self.insert(RESOURCE_TABLES[resource_type].name, table)
-                self.counts[resource_type] += table.num_rows
-        self.insert(SHARD_TABLE.name, rows.shard_table())
-
     def insert(self, table_name: str, table: pa.Table) -> None:
         self.con.from_arrow(table).insert_into(table_name)
 
-    def finish(self) -> dict[str, int]:
-        """Record the dataset row, make the file durable and move it into place; return the counts."""
-        counts = {t: self.counts[t] for t in RESOURCE_TYPES if self.counts[t]}
+    def finish(self, counts: dict[str, int] | None = None, shards: list[tuple[int, str]] = ()) -> dict[str, int]:
+        """Record the shards and the dataset row (`counts`: resources by type as generated), make the file
+        durable and move it into place; return the counts."""
+        counts = {t: (counts or {}).get(t, 0) for t in RESOURCE_TYPES if (counts or {}).get(t)}
+        self.insert(SHARD_TABLE.name, shard_table(list(shards)))
         self.insert(DATASET_TABLE.name, dataset_table(self.info, counts))
         self.con.execute("COMMIT").fetchall()
         self.con.execute("CHECKPOINT").fetchall()
         self.con.close()
+        stamp_identifier(self.work / self.target.name, self.info)
         os.replace(self.work / self.target.name, self.target)
         shutil.rmtree(self.work, ignore_errors=True)
         return counts

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
 from operator import attrgetter
 
 import pyarrow as pa
 
 from ..fhir.constants import RESOURCE_TYPES
-from ..records import Shard
-from ..sinks.base import DatasetInfo
+from ..records import PatientColumns, Shard
+from ..info import DatasetInfo
 from .schema import ARROW_TYPES, COMMON, DATASET_TABLE, INSTANT, RESOURCE_TABLES, SHARD_TABLE, STORE_FORMAT
 
 # Columns named differently from the record field they come from.
@@ -31,26 +30,25 @@ class ShardRows:
     practice_ods: str
     tables: dict[str, pa.Table]
 
-    def shard_table(self) -> pa.Table:
-        return pa.table({"shard": [self.shard], "practice_ods": [self.practice_ods]}, schema=SHARD_TABLE.arrow_schema)
+
+def shard_table(shards: list[tuple[int, str]]) -> pa.Table:
+    """The `shard` table's rows: each shard's number and practice ODS code, in order."""
+    return pa.table({"shard": [n for n, _ in shards], "practice_ods": [ods for _, ods in shards]},
+                    schema=SHARD_TABLE.arrow_schema)
 
 
-def text_column(rendered: list[bytes]) -> pa.Array:
-    """Rendered JSON as an Arrow string column, built from one buffer rather than a string per row."""
-    offsets = array("q", accumulate(map(len, rendered), initial=0))
-    column = pa.LargeStringArray.from_buffers(len(rendered), pa.py_buffer(offsets), pa.py_buffer(b"".join(rendered)))
-    return column.cast(pa.string())
-
-
-def record_columns(resource_type: str, records: list) -> dict:
+def record_columns(resource_type: str, records: Sequence) -> dict:
     columns = {}
     for name, sql in RESOURCE_TABLES[resource_type].columns[:-len(COMMON)]:
-        values = list(map(SOURCES.get((resource_type, name), attrgetter(name)), records))
+        if isinstance(records, PatientColumns):
+            values = records.column(name)
+        else:
+            values = list(map(SOURCES.get((resource_type, name), attrgetter(name)), records))
         columns[name] = pa.array(values, pa.string()).cast(ARROW_TYPES[sql]) if sql in PARSED else values
     return columns
 
 
-def shard_rows(number: int, shard: Shard, rendered: dict[str, list[bytes]], last_updated: str) -> ShardRows:
+def shard_rows(number: int, shard: Shard, rendered: dict[str, pa.Array], last_updated: str) -> ShardRows:
     """The store rows of shard `number` (0 for the consumer organisations, then each practice in order)."""
     stamp = pa.scalar(last_updated).cast(INSTANT)
     tables = {}
@@ -61,7 +59,7 @@ def shard_rows(number: int, shard: Shard, rendered: dict[str, list[bytes]], last
         columns["seq"] = pa.array(range(1, n + 1), pa.int64())
         columns["version_id"] = pa.repeat(pa.scalar(1, pa.int32()), n)
         columns["last_updated"] = pa.repeat(stamp, n)
-        columns["resource"] = text_column(rendered[resource_type])
+        columns["resource"] = rendered[resource_type]
         tables[resource_type] = pa.table(columns, schema=RESOURCE_TABLES[resource_type].arrow_schema)
     return ShardRows(number, shard.practice_ods, tables)
 

@@ -17,7 +17,7 @@ import httpx
 from ports import free_port
 
 from gpsynth import __version__
-from gpsynth.sinks.base import DatasetInfo
+from gpsynth.info import DatasetInfo
 from gpsynth.store import DEFAULT_STORE_NAME, StoreWriter
 
 START_TIMEOUT = 30.0

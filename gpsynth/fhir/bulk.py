@@ -1,0 +1,129 @@
+"""Slots, Patients and Appointments (nearly every resource of a dataset) rendered a shard at a time.
+
+A type's records become Arrow columns, and every resource's JSON is joined from those columns and
+shared fragments in a few Arrow compute calls, rather than one Python dict per resource. The
+readable renderings of the profile modules (`slot.render`, `patient.render`, `appointment.render`)
+remain the definition: the tests hold these to their `orjson.dumps` bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from operator import attrgetter
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..records import Appointment, Patient, PatientColumns, Schedule, Slot
+from . import constants as c
+from .appointment import BOOKING_ORGANISATION_ID
+from .common import (coding, delivery_channel_extension, english_communication, meta,
+                     practitioner_role_extension)
+from .organization import render_contained
+from .patient import SENSITIVE
+from .text import Template, column, dumps, fragments, join, quoted, reference, references, string_lists
+
+
+def field(records: Sequence, name: str) -> list:
+    """One field of every record (a column of PatientColumns as it is)."""
+    if isinstance(records, PatientColumns):
+        return records.column(name)
+    return list(map(attrgetter(name), records))
+
+
+def values(records: Sequence, name: str, present_only: bool = False) -> pa.Array:
+    """One field of every record; with `present_only`, falsy values as null (for elements omitted when falsy)."""
+    found = field(records, name)
+    return column([v or None for v in found] if present_only else found)
+
+
+def slots(records: list[Slot], schedules: list[Schedule], last_updated: str) -> pa.Array:
+    slot_types = {s.id: s.slot_type for s in schedules}
+    schedule_ids = field(records, "schedule_id")
+    return (Template()
+            .text('{"resourceType":"Slot","id":').string(values(records, "id"))
+            .text(f',"meta":{dumps(meta("Slot", last_updated))},"extension":')
+            .json(fragments(field(records, "delivery_channel"), lambda channel: [delivery_channel_extension(channel)]))
+            .text(',"serviceType":').json(fragments(schedule_ids, lambda schedule: [{"text": slot_types[schedule]}]))
+            .text(',"schedule":').json(reference("Schedule", column(schedule_ids)))
+            .text(',"status":').string(values(records, "status"))
+            .text(',"start":').string(values(records, "start"))
+            .text(',"end":').string(values(records, "end"))
+            .text("}").build())
+
+
+def registration_type(code: str) -> dict:
+    return {"url": "registrationType",
+            "valueCodeableConcept": {"coding": [coding(c.CS_REGISTRATION_TYPE, code, c.REGISTRATION_TYPES[code])]}}
+
+
+def nhs_number_verification(code: str) -> list[dict]:
+    concept = {"coding": [coding(c.CS_NHS_NUMBER_VERIFICATION, code, c.NHS_NUMBER_VERIFICATION[code])]}
+    return [{"url": c.EXT_NHS_NUMBER_VERIFICATION, "valueCodeableConcept": concept}]
+
+
+def patients(records: Sequence[Patient], last_updated: str) -> pa.Array:
+    if not isinstance(records, PatientColumns):
+        records = PatientColumns.from_records(records)
+    plain = meta("Patient", last_updated)
+    states = records.column("state")
+    text = partial(values, records)
+    address = join('[{"use":"home","type":"physical","line":', string_lists(records.column("address_lines")),
+                   ',"city":', quoted(text("address_city")), ',"district":', quoted(text("address_district")),
+                   ',"postalCode":', quoted(text("address_postcode")), ',"country":"GBR"}]')
+    return (Template()
+            .text('{"resourceType":"Patient","id":').string(text("id"))
+            .text(',"meta":').json(fragments(states, lambda s: {**plain, "security": SENSITIVE} if s == "sensitive" else plain))
+            .text(f',"extension":[{{"url":{dumps(c.EXT_REGISTRATION_DETAILS)},"extension":'
+                  '[{"url":"registrationPeriod","valuePeriod":{"start":').string(text("registration_start"))
+            .optional(',"end":', quoted(text("registration_end", present_only=True)))
+            .text("}},").json(fragments(records.column("registration_type"), registration_type))
+            .text(',{"url":"preferredBranchSurgery","valueReference":')
+            .json(reference("Location", text("preferred_location_id")))
+            .text(f'}}]}},{dumps(english_communication())}],"identifier":[{{"extension":')
+            .json(fragments(records.column("verification_status"), nhs_number_verification))
+            .text(f',"system":{dumps(c.NHS_NUMBER)},"value":').string(text("nhs_number"))
+            .text('}],"active":').json(fragments(states, lambda s: s != "inactive"))
+            .text(',"name":[{"use":"official","family":').string(text("family"))
+            .text(',"given":[').string(text("given")).text("]")
+            .optional(',"prefix":[', quoted(text("prefix", present_only=True)), "]")
+            .text("}]")
+            .optional(',"telecom":[{"system":"phone","value":', quoted(text("phone", present_only=True)),
+                      ',"use":', quoted(text("phone_use")), "}]")
+            .text(',"gender":').string(text("gender"))
+            .text(',"birthDate":').string(text("birth_date"))
+            .optional(',"deceasedDateTime":', quoted(text("deceased_at", present_only=True)))
+            .optional(',"address":', address)
+            .optional(',"generalPractitioner":[',
+                      reference("Practitioner", text("general_practitioner_id", present_only=True)), "]")
+            .text(',"managingOrganization":').json(reference("Organization", text("organization_id")))
+            .text("}").build())
+
+
+def appointments(records: list[Appointment], last_updated: str) -> pa.Array:
+    booking = {"url": c.EXT_BOOKING_ORGANISATION, "valueReference": {"reference": f"#{BOOKING_ORGANISATION_ID}"}}
+    minutes = pc.cast(pa.array(field(records, "minutes"), pa.int64()), pa.string())
+    return (Template()
+            .text('{"resourceType":"Appointment","id":').string(values(records, "id"))
+            .text(f',"meta":{dumps(meta("Appointment", last_updated))},"contained":')
+            .json(fragments(field(records, "booking_organisation"),
+                            lambda org: [render_contained(org, BOOKING_ORGANISATION_ID)], key=id))
+            .text(f',"extension":[{dumps(booking)},').json(fragments(field(records, "role_code"), practitioner_role_extension))
+            .text(",").json(fragments(field(records, "delivery_channel"), delivery_channel_extension))
+            .optional(f',{{"url":{dumps(c.EXT_CANCELLATION_REASON)},"valueString":',
+                      quoted(values(records, "cancellation_reason", present_only=True)), "}")
+            .text('],"status":').string(values(records, "status"))
+            .text(',"serviceCategory":{"text":').string(values(records, "schedule_type"))
+            .text('},"serviceType":[{"text":').string(values(records, "slot_type"))
+            .text('}],"description":').string(values(records, "description"))
+            .text(',"start":').string(values(records, "start"))
+            .text(',"end":').string(values(records, "end"))
+            .text(',"minutesDuration":').json(minutes)
+            .text(',"slot":').json(references("Slot", field(records, "slot_ids")))
+            .text(',"created":').string(values(records, "created"))
+            .optional(',"comment":', quoted(values(records, "comment", present_only=True)))
+            .text(',"participant":[{"actor":').json(reference("Patient", values(records, "patient_id")))
+            .text(',"status":"accepted"},{"actor":').json(reference("Location", values(records, "location_id")))
+            .text(',"status":"accepted"},{"actor":').json(reference("Practitioner", values(records, "practitioner_id")))
+            .text(',"status":"accepted"}]}').build())
