@@ -171,10 +171,12 @@ def main():
         print(f"dataset: pcn rules with {args.practices} practices, {sum(counts.values()):,} resources, as of {AS_OF}")
         print(f"{'type':14}{'gpsynth/s (1 core)':>20}{'naive/s':>12}{'ratio':>8}")
         for resource_type in counts:
-            print(f"{resource_type:14}{ours[resource_type]:>20,.0f}{naive[resource_type]:>12,.0f}{ours[resource_type] / naive[resource_type]:>8.1f}")
+            ratio = ours[resource_type] / naive[resource_type]
+            print(f"{resource_type:14}{ours[resource_type]:>20,.0f}{naive[resource_type]:>12,.0f}{ratio:>8.1f}")
         print(f"naive baseline, whole mix, 1 core:     {naive_overall:>12,.0f} resources/s")
         print(f"gpsynth end to end, 1 worker:          {one_worker:>12,.0f} resources/s  ({one_worker / naive_overall:.1f}x naive)")
-        print(f"gpsynth end to end, {args.workers} workers:         {many_workers:>12,.0f} resources/s  ({many_workers / naive_overall:.1f}x naive; target 30x)")
+        print(f"gpsynth end to end, {args.workers} workers:         {many_workers:>12,.0f} resources/s  "
+              f"({many_workers / naive_overall:.1f}x naive; target 30x)")
         print(f"Slot NDJSON (generate+render+write), 1 core: {slot_rate:>10,.0f} slots/s (target 500,000/s on 2 cores)")
         small, large = peak_rss_mb(2, folder), peak_rss_mb(8, folder)
         print(f"peak RSS: 2 practices {small:.0f} MB, 8 practices {large:.0f} MB (ratio {large / small:.2f}; flat is 1.0)")

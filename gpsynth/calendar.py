@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -41,7 +41,7 @@ def london_offset(day: date, at: time) -> str | None:
     time the autumn change repeats is taken at its first occurrence, whatever `at.fold` says.
     """
     local = datetime.combine(day, at.replace(fold=0), tzinfo=LONDON)
-    back = local.astimezone(timezone.utc).astimezone(LONDON)
+    back = local.astimezone(UTC).astimezone(LONDON)
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
         return None
     seconds = int(local.utcoffset().total_seconds())
@@ -56,7 +56,7 @@ def london_instant(day: date, at: time) -> str:
     """
     offset = london_offset(day, at)
     if offset is None:
-        moved = datetime.combine(day, at.replace(fold=0), tzinfo=LONDON).astimezone(timezone.utc).astimezone(LONDON)
+        moved = datetime.combine(day, at.replace(fold=0), tzinfo=LONDON).astimezone(UTC).astimezone(LONDON)
         return moved.isoformat(timespec="seconds")
     return f"{day.isoformat()}T{at.isoformat(timespec='seconds')}{offset}"
 

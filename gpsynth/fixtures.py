@@ -47,7 +47,7 @@ class Dataset:
     shards: list[Shard] = field(repr=False)
 
     @classmethod
-    def generate(cls, scenario: Scenario, seed: int, as_of: date, folder: Path) -> "Dataset":
+    def generate(cls, scenario: Scenario, seed: int, as_of: date, folder: Path) -> Dataset:
         memory = MemorySink()
         generate(scenario, seed, as_of, folder, options=OutputOptions(("json", "ndjson")), workers=1, overwrite=True,
                  extra_sinks=[memory])

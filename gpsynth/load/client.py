@@ -95,7 +95,7 @@ class FhirClient:
                 reason, detail = _describe(exc)
                 if retry >= retries:
                     raise ServerUnreachable(f"{method} {self.base}/{path}: {reason} ({detail}), still after {retry} retries; "
-                                            "the checkpoint holds what was loaded: rerun with --resume", f"{reason} ({detail})")
+                                            "the checkpoint holds what was loaded: rerun with --resume", f"{reason} ({detail})") from exc
                 wait = backoff(self.policy, retry + 1, None, self.rng)
             else:
                 if not retryable(response.status_code) or retry >= retries:

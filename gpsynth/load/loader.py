@@ -250,8 +250,8 @@ class _Load:
             answered = bundle_outcomes(reply, len(pending), kind)
             if isinstance(answered, Refusal):
                 return answered
-            outcomes.update(zip(pending, answered))
-            again = [i for i, o in zip(pending, answered) if kind == "batch" and retryable(o.status)]
+            outcomes.update(zip(pending, answered, strict=True))
+            again = [i for i, o in zip(pending, answered, strict=True) if kind == "batch" and retryable(o.status)]
             if not again or retry == policy.retries:
                 return [outcomes[i] for i in range(len(items))]
             retry += 1
@@ -264,7 +264,7 @@ class _Load:
         tally.bundles += 1
         tally.sent += len(items)
         stored_from = None  # the start of the current run of stored positions, to mark in the checkpoint
-        for position, (item, outcome) in enumerate(zip(items, outcomes), start=first):
+        for position, (item, outcome) in enumerate(zip(items, outcomes, strict=True), start=first):
             if outcome.ok:
                 if outcome.status == 201:
                     tally.created += 1

@@ -19,7 +19,7 @@ FEMALE, MALE = "#c05621", "#2c7a7b"
 
 def shade(fraction: float) -> str:
     fraction = min(max(fraction, 0.0), 1.0)
-    red, green, blue = (round(a + (b - a) * fraction) for a, b in zip(LOW, HIGH))
+    red, green, blue = (round(a + (b - a) * fraction) for a, b in zip(LOW, HIGH, strict=True))
     return f"#{red:02x}{green:02x}{blue:02x}"
 
 

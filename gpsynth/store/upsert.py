@@ -140,12 +140,12 @@ def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resourc
         raise GpsynthError(f"{resource_type}: the same id is written twice in one call")
     if derived is None:
         derived = [derive_columns(resource_type, r) for r in resources]
-    rows = [{"id": r["id"], **columns} for r, columns in zip(resources, derived)]
+    rows = [{"id": r["id"], **columns} for r, columns in zip(resources, derived, strict=True)]
     typed = table.column_names[1:-len(COMMON)]
     unstated = UNSTATED.get(resource_type, {})
     kept = [name for name in typed if name in unstated or name == "organization_id"]
     select = ", ".join(["id", "shard", "seq", "version_id", "resource", *(f'"{name}"' for name in kept)])
-    existing = {row[0]: dict(zip(("id", "shard", "seq", "version_id", "resource", *kept), row)) for row in con.execute(
+    existing = {row[0]: dict(zip(("id", "shard", "seq", "version_id", "resource", *kept), row, strict=True)) for row in con.execute(
         f"SELECT {select} FROM {table.name} WHERE id IN (SELECT unnest($ids))", {"ids": ids}).fetchall()}
 
     placement = _Placement(con, practice_ods)
@@ -154,7 +154,7 @@ def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resourc
         orgs = _lookup(con, "SELECT id, organization_id FROM schedule WHERE id IN (SELECT unnest($ids))",
                        [r["schedule_id"] for r in rows if r.get("schedule_id")])
     written, columns, replaced = [], {name: [] for name in table.column_names}, []
-    for resource, row in zip(resources, rows):
+    for resource, row in zip(resources, rows, strict=True):
         before = existing.get(row["id"])
         if before and same_content(before["resource"], resource):
             # Rewriting an identical resource would only bump its version: leave it as it is.
