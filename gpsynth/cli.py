@@ -242,8 +242,8 @@ def report(store, journal, out):
     if journal is not None:
         from .report.consumer import write_consumer_report
 
-        written = write_consumer_report(journal, out)
-        console.print(f"{written.requests:,} requests, {written.violations:,} rules broken → {written.path}")
+        consumer = write_consumer_report(journal, out)
+        console.print(f"{consumer.requests:,} requests, {consumer.violations:,} rules broken → {consumer.path}")
         return
     with progress("writing the report"):
         written = write_report(store, out)

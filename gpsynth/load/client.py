@@ -74,7 +74,7 @@ class FhirClient:
         self.http = httpx.AsyncClient(
             base_url=base + "/", headers=merged, timeout=httpx.Timeout(policy.timeout),
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections))
-        self.retries = Counter()  # reason → retries
+        self.retries: Counter[str] = Counter()  # reason → retries
         self.rng = random.Random()
 
     async def __aenter__(self) -> FhirClient:

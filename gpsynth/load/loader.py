@@ -172,7 +172,8 @@ class _Load:
     async def _produce(self, resource_type: str, queue: asyncio.Queue, workers: int) -> None:
         """Cut the type's resources not yet confirmed into runs of consecutive positions, each at most the
         current bundle size."""
-        checkpoint, batch, first = self.checkpoint, [], 0
+        checkpoint, first = self.checkpoint, 0
+        batch: list[bytes] = []
         for position, resource in enumerate(self.prepared.source.resources(resource_type)):
             confirmed = checkpoint is not None and checkpoint.is_done(resource_type, position)
             if batch and (confirmed or len(batch) >= self.sizer.size):
@@ -311,5 +312,8 @@ def _first_gpsynth_error(grouped: BaseExceptionGroup) -> BaseException:
     pending = [grouped]
     while pending:
         for exc in pending.pop().exceptions:
-            (pending if isinstance(exc, BaseExceptionGroup) else flat).append(exc)
+            if isinstance(exc, BaseExceptionGroup):
+                pending.append(exc)
+            else:
+                flat.append(exc)
     return next((e for e in flat if isinstance(e, GpsynthError)), flat[0])

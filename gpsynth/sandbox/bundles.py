@@ -29,7 +29,7 @@ def searchset(resources: Iterable[bytes], fmt: Format, now: float, service_root:
     """A searchset Bundle of stored resources, without paging: each entry with its fullUrl under `service_root`
     and its search mode (`match` for the `matched` type searched for, `include` for what came with it), and
     `total` the number of matches; `profiled` adds GPConnect-Searchset-Bundle-1."""
-    meta = {"lastUpdated": london_instant(now)}
+    meta: dict[str, str | list[str]] = {"lastUpdated": london_instant(now)}
     if profiled:
         meta["profile"] = [PROFILE["Bundle"]]
     entries, total = [], 0

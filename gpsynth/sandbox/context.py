@@ -29,6 +29,13 @@ class GpcRequest:
     if_match: str | None
     now: float
 
+    @property
+    def sent_resource(self) -> Mapping:
+        """The resource a POST or PUT interaction sent: the request checks parse a body for every one of them."""
+        if self.body is None:
+            raise LookupError(f"{self.interaction.name} ({self.interaction.method}) carries no request body")
+        return self.body
+
     def query_values(self, name: str) -> list[str]:
         """Every value of query parameter `name` (exact, case-sensitive name), in request order."""
         return [value for key, value in self.query if key == name]

@@ -30,7 +30,7 @@ from .schema import ARROW_TYPES, COMMON, SHARD_TABLE, Table
 
 CONSUMER_SHARD = 0
 # Columns no FHIR element carries: on update they keep the stored value, on create they take this one.
-UNSTATED = {
+UNSTATED: dict[str, dict[str, object]] = {
     "Practitioner": {"role_code": None},
     "Schedule": {"slot_type": None},
     "Slot": {"bookable": True, "restrict_org_types": [], "restrict_ods_codes": []},
@@ -85,6 +85,8 @@ class _Placement:
         return practice_organization_id(self.con, self.practice_ods)
 
     def practice_shard(self) -> int:
+        if self.practice_ods is None:
+            return CONSUMER_SHARD
         return self.practice_shards.get(self.practice_ods, CONSUMER_SHARD)
 
     def for_organization(self, columns: Mapping) -> int:
@@ -101,7 +103,7 @@ class _Placement:
 
     def home(self, organization_id: str | None) -> int | None:
         """The shard of the practice (or consumer shard) an organization id belongs to; None when unknown."""
-        return self.org_shards.get(organization_id)
+        return None if organization_id is None else self.org_shards.get(organization_id)
 
     def seq(self, table: str, shard: int) -> int:
         if shard not in self.next_seq:
@@ -153,7 +155,9 @@ def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resourc
     if resource_type == "Slot":
         orgs = _lookup(con, "SELECT id, organization_id FROM schedule WHERE id IN (SELECT unnest($ids))",
                        [r["schedule_id"] for r in rows if r.get("schedule_id")])
-    written, columns, replaced = [], {name: [] for name in table.column_names}, []
+    written: list[Written] = []
+    columns: dict[str, list[object]] = {name: [] for name in table.column_names}
+    replaced: list[str] = []
     for resource, row in zip(resources, rows, strict=True):
         before = existing.get(row["id"])
         if before and same_content(before["resource"], resource):

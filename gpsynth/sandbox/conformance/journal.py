@@ -108,14 +108,16 @@ def check_journal_path(path: Path) -> Path:
 
 
 def violations(refusal: GpcError | None) -> list[dict]:
-    rule = violation_of(refusal) if refusal is not None else None
+    if refusal is None:
+        return []
+    rule = violation_of(refusal)
     return [_rule(rule, refusal.diagnostics)] if rule else []
 
 
 def entry(*, wall: float, practice: str | None, interaction: str | None, headers: Mapping[str, str], method: str,
           path: str, status: int | None, delivered: bool, latency: float, refusal: GpcError | None,
-          advisories: list[dict], chaos: dict | None) -> dict:
-    line = {"time": datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+          advisories: list[dict], chaos: dict | None) -> dict[str, object]:
+    line: dict[str, object] = {"time": datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "practice": practice, "interaction": interaction,
             "interaction_id": headers.get("ssp-interactionid"), "consumer": headers.get("ssp-from"),
             "trace_id": headers.get("ssp-traceid"), "method": method, "path": path, "status": status,
