@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -45,7 +46,7 @@ def nhs_number(range_name: str, index: int) -> str:
     return next(nhs_numbers(range_name, index))
 
 
-def nhs_numbers(range_name: str, first_index: int):
+def nhs_numbers(range_name: str, first_index: int) -> Iterator[str]:
     """The valid numbers of a range in order, from the first_index-th.
 
     In any block of ten consecutive stems (last digit 0-9) the weighted sums differ by 2, so they

@@ -15,7 +15,7 @@ from .negotiation import Format
 from .times import london_instant
 
 
-def body(resource: bytes, fmt: Format):
+def body(resource: bytes, fmt: Format) -> orjson.Fragment | dict:
     """A stored resource as GpcResponse.resource for `fmt`."""
     return orjson.Fragment(resource) if fmt is Format.JSON else orjson.loads(resource)
 
