@@ -22,7 +22,7 @@ class MemorySink:
 
     needs = frozenset({"records"})
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.shards: list[Shard] = []
         self.resources: dict[str, dict[str, dict]] = {t: {} for t in RESOURCE_TYPES}
 

@@ -30,7 +30,7 @@ from .client import FhirClient, ServerUnreachable, backoff, retryable
 from .options import LoadOptions, check_server
 from .outcome import EntryOutcome, Refusal, bundle_outcomes, single_outcome
 from .r4 import to_r4
-from .report import MAX_FAILURES, Failure, LoadPlan, LoadReport, PlannedType, TypeTally
+from .report import MAX_FAILURES, Failure, LoadPlan, LoadReport, PlannedType, TypeTally, TypeVerification
 from .sizing import AUTO_START, BundleSizer
 from .source import Source, open_source
 from .verify import spread, verify_type
@@ -296,7 +296,7 @@ class _Load:
                 "outcome": outcome.message, "resource": orjson.Fragment(item.body)}
         self.failed_file.write(orjson.dumps(line) + b"\n")
 
-    async def _verify(self, client: FhirClient):
+    async def _verify(self, client: FhirClient) -> tuple[TypeVerification, ...]:
         """Every type read back (gpsynth.load.verify), its ids taken from the source again."""
         checked = []
         for resource_type, tally in self.tallies.items():
