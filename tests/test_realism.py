@@ -1,7 +1,7 @@
 """The demand, booking and workforce figures of the pcn and england-1pct presets (seed 1) against England's.
 
-Each preset is generated into a store at reference dates in GMT, in BST, and on the Monday after the
-Easter bank holidays; every realism metric must fall in its realistic range (see gpsynth.report.realism).
+Each preset is generated into a store at reference dates in GMT, in BST, on the Monday after the
+Easter bank holidays and after the Christmas ones; every realism metric must fall in its realistic range (see gpsynth.report.realism).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ CASES = [
     ("pcn", date(2026, 12, 3)),     # GMT, a Thursday
     ("pcn", date(2026, 6, 15)),     # BST, a Monday
     ("pcn", date(2026, 4, 13)),     # the Monday after Good Friday and Easter Monday
+    ("pcn", date(2027, 1, 4)),      # a fortnight holding Christmas, Boxing Day and New Year's Day
     ("england-1pct", date(2026, 6, 15)),
     ("england-1pct", date(2026, 4, 13)),
 ]

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import yaml
 
+from ..calendar import bank_holiday_name, days_between
 from ..generate.staff import DOCTOR_ROLES
 from ..store.database import StoreInfo
 from .queries import horizon
@@ -20,6 +21,8 @@ from .queries import horizon
 NURSE_ROLES = ("R0600", "R0620")
 LONDON_DAY = "CAST(timezone('Europe/London', {}) AS DATE)"
 REGISTRATION_FLOOR = date(1948, 7, 5)   # the NHS began; no registration can be older
+# England has about 253 working days a year (weekdays less 8 bank holidays): about 20.8 in 30 days.
+WORKING_DAYS_PER_30 = 253 / 365 * 30
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,12 @@ def _rate(con, settled: str, days: int, patients: str) -> float | None:
                / nullif((SELECT count(*) FROM who), 0) * 365.0 / {days}""")
 
 
+def working_days(first: date, until: date) -> int:
+    """Weekdays from `first` up to, not including, `until` that are not England bank holidays."""
+    return sum(1 for day in days_between(first, until - timedelta(days=1))
+               if day.weekday() < 5 and not bank_holiday_name(day))
+
+
 def realism_metrics(con: duckdb.DuckDBPyConnection, info: StoreInfo) -> list[Metric]:
     window = horizon(info)
     days = max(1, (info.as_of - window.first).days)
@@ -75,7 +84,10 @@ def realism_metrics(con: duckdb.DuckDBPyConnection, info: StoreInfo) -> list[Met
     old, young = _rate(con, settled, days, f"{age} >= 75"), _rate(con, settled, days, f"{age} BETWEEN 15 AND 44")
     women = _rate(con, settled, days, f"{age} BETWEEN 15 AND 64 AND p.gender = 'female'")
     men = _rate(con, settled, days, f"{age} BETWEEN 15 AND 64 AND p.gender = 'male'")
-    per_year = _rate(con, settled, days, "TRUE")
+    # Published monthly figures average over working days, so the window's rate is taken per working day:
+    # a window holding Christmas or Easter is not read as a quiet month.
+    open_days = working_days(window.first, info.as_of)
+    per_year = _rate(con, settled, max(1, open_days), "TRUE")
     lead = f"({LONDON_DAY.format('a.start')} - {LONDON_DAY.format('a.created')})"
     return [
         Metric("Booked on the day (settled appointments)", _one(con, f"""
@@ -84,7 +96,8 @@ def realism_metrics(con: duckdb.DuckDBPyConnection, info: StoreInfo) -> list[Met
         Metric("Median lead time of urgent-care (NHS 111) bookings", _one(con, f"""
             SELECT median({lead}) FROM appointment a WHERE a.booking_org_type = 'urgent-care'"""),
             "days", 0, 1, "today or tomorrow (NHS 111 direct booking)"),
-        Metric("Appointments per 1,000 patients per 30 days", None if per_year is None else per_year * 1000 * 30 / 365,
+        Metric("Appointments per 1,000 patients per 30 days",
+               None if per_year is None or not open_days else per_year / 365 * 1000 * WORKING_DAYS_PER_30,
                "per 1,000", 300, 700, "about 450-500 (NHS Digital, Appointments in General Practice: ~30 million a month)"),
         Metric("Rate at 75+ over rate at 15-44", None if not (old and young) else old / young,
                "ratio", 1.5, None, "about 2-3 (consultation rates by age, Hobbs et al., Lancet 2016)"),
