@@ -44,7 +44,7 @@ class Verdict(TypedDict):
     detail: NotRequired[str]        # what the sandbox said, or what drew the advisory
 
 
-class Entry(TypedDict):
+class JournalLine(TypedDict):
     """One journal line."""
 
     time: str
@@ -77,7 +77,7 @@ class ConsumerJournal:
         self.path = Path(path) if path else None
         self.file: IO[bytes] | None = self.path.open("ab", buffering=1024 * 1024) if self.path else None
         self.flush_due = False
-        self.latest: deque[Entry] = deque(maxlen=LATEST)
+        self.latest: deque[JournalLine] = deque(maxlen=LATEST)
         self.trace_ids: OrderedDict[str, None] = OrderedDict()
         self.offered: OrderedDict[str, None] = OrderedDict()
 
@@ -108,7 +108,7 @@ class ConsumerJournal:
             found.append(_rule(ADVISORIES["jwt-expiry-close"], f"exp is {left:.0f} s after the request arrived"))
         return found
 
-    def record(self, entry: Entry) -> None:
+    def record(self, entry: JournalLine) -> None:
         self.latest.append(entry)
         if self.file is not None:
             self.file.write(orjson.dumps(entry) + b"\n")
@@ -144,8 +144,8 @@ def violations(refusal: GpcError | None) -> list[Verdict]:
 
 def entry(*, wall: float, practice: str | None, interaction: str | None, headers: Mapping[str, str], method: str,
           path: str, status: int | None, delivered: bool, latency: float, refusal: GpcError | None,
-          advisories: list[Verdict], chaos: dict | None) -> Entry:
-    line: Entry = {
+          advisories: list[Verdict], chaos: dict | None) -> JournalLine:
+    line: JournalLine = {
         "time": datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "practice": practice, "interaction": interaction,
         "interaction_id": headers.get("ssp-interactionid"), "consumer": headers.get("ssp-from"),

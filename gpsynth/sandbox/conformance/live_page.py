@@ -23,7 +23,7 @@ from ...calendar import LONDON
 from ...templating import render
 from ..provider import Provider
 from ..times import day_start, london_today
-from .journal import Entry
+from .journal import JournalLine
 
 LIVE_PATH = "/_gpsynth/live"
 DAYS = 7
@@ -135,7 +135,7 @@ class LivePage:
     def __init__(self, view: BookView, clock):
         self.view, self.clock = view, clock
 
-    async def response(self, request: Request, latest: Iterable[Entry]) -> HTMLResponse:
+    async def response(self, request: Request, latest: Iterable[JournalLine]) -> HTMLResponse:
         practices = self.view.practices()
         known = dict(practices)
         asked = request.query_params.get("practice") or (practices[0][0] if practices else None)
