@@ -121,7 +121,7 @@ def slot_ndjson_rate(scenario, folder: Path) -> float:
     """Slots alone through rota rules, JSON rendering and the NDJSON file, on one core."""
     plan = make_plan(scenario, 1, AS_OF)
     stamp = last_updated_for(AS_OF)
-    first, last = AS_OF - timedelta(days=scenario.history_days), AS_OF + timedelta(days=scenario.horizon_days - 1)
+    first, last = AS_OF - timedelta(days=scenario.calendar.history_days), AS_OF + timedelta(days=scenario.calendar.horizon_days - 1)
     days = list(days_between(first, last))
     slots, started = 0, time.perf_counter()
     with open(folder / "Slot.ndjson", "wb") as out:

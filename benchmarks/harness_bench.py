@@ -26,8 +26,8 @@ from gpsynth.sandbox.conformance.live_page import LivePage
 from gpsynth.sandbox.context import GpcResponse
 from gpsynth.sandbox.interactions import BY_NAME
 from gpsynth.sandbox.middleware import GpcGateway
+from gpsynth.spine import CONSUMER_ASID, PROVIDER_ASID
 
-PROVIDER_ASID = "918999198993"
 
 
 def token(now: int) -> str:
@@ -47,7 +47,7 @@ def token(now: int) -> str:
 
 
 def scope(n: int, bearer: str) -> dict:
-    headers = {"ssp-traceid": f"trace-{n}", "ssp-from": "200000000359", "ssp-to": PROVIDER_ASID,
+    headers = {"ssp-traceid": f"trace-{n}", "ssp-from": CONSUMER_ASID, "ssp-to": PROVIDER_ASID,
                "ssp-interactionid": BY_NAME["get_capability_statement"].interaction_id,
                "authorization": f"Bearer {bearer}", "accept": "application/fhir+json"}
     return {"type": "http", "method": "GET", "path": "/A20047/STU3/1/gpconnect/metadata", "query_string": b"",

@@ -45,7 +45,7 @@ from gpsynth.load import LoadOptions, LoadReport, load
 from gpsynth.load.bundles import Chunk, bundle_body, entries
 from gpsynth.load.r4 import to_r4
 from gpsynth.load.sizing import AUTO_START
-from gpsynth.load.source import open_source
+from gpsynth.renditions import open_rendition
 from gpsynth.sandbox.admin import AdminApi
 from gpsynth.sandbox.app import Sandbox, SandboxOptions
 from gpsynth.sandbox.representation import Prefer
@@ -71,7 +71,7 @@ def pcn(practices: int | None):
 
 def bundles(dataset: Path, size: int, convert=None):
     """The transaction Bundles a load sends, type by type, `size` resources each."""
-    source = open_source(dataset)
+    source = open_rendition(dataset)
     for resource_type in RESOURCE_TYPES:
         resources = list(source.resources(resource_type))
         for first in range(0, len(resources), size):

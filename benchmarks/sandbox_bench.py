@@ -24,13 +24,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import gc
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -46,6 +47,9 @@ from gpsynth.sandbox.times import london_today, seconds
 from gpsynth.sandbox.tokens import consumer_token
 from gpsynth.store import open_store
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from ports import free_port  # noqa: E402 - the tests' helper for servers on loopback
+
 SD = "https://fhir.nhs.uk/STU3/StructureDefinition/"
 REASON = SD + "Extension-GPConnect-AppointmentCancellationReason-1"
 NHS = "https://fhir.nhs.uk/Id/nhs-number"
@@ -53,7 +57,9 @@ ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
 WRITES, READS, SEARCHES = (1000, 50.0), (2000, 50.0), (1500, 50.0)     # (per second, p99 ms)
 START_SECONDS, PEAK_RSS_MB = 5.0, 1024
 
-Request = tuple[str, str, dict | list | None, bytes | None, dict[str, str], tuple[int, ...]]
+# (method, path, query, body, interaction, expected statuses): each request gets fresh headers, as GP Connect
+# asks of consumers (a new trace id and a new JWT every time).
+Request = tuple[str, str, dict | list | None, bytes | None, str, tuple[int, ...]]
 
 
 @dataclass
@@ -84,12 +90,6 @@ class Phase:
         verdict = "met" if self.met else "MISSED"
         return (f"{self.name:30} {self.rate:7.0f} {self.percentile(0.5):7.1f} {self.percentile(0.99):7.1f} "
                 f"{len(self.latencies):8}  >= {rate}/s, p99 < {p99:.0f} ms: {verdict}  ({codes})")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def generated_store(folder: Path, scenario: str) -> Path:
@@ -167,7 +167,7 @@ def appointment_for(slot: dict, location_id: str, patient_id: str) -> dict:
 
 def headers(interaction: str) -> dict[str, str]:
     spec = BY_NAME[interaction]
-    return {"Ssp-TraceID": "5f6a4e0b-5d4b-4a5e-9d2f-0c1f2b3a4d5e", "Ssp-From": "200000000359",
+    return {"Ssp-TraceID": str(uuid.uuid4()), "Ssp-From": "200000000359",
             "Ssp-To": "918999198993", "Ssp-InteractionID": spec.interaction_id, "Accept": "application/fhir+json",
             "Content-Type": "application/fhir+json", "Connection": "keep-alive",
             "Authorization": f"Bearer {consumer_token(int(time.time()), spec.scope, 'https://authorize.fhir.nhs.net/token')}"}
@@ -212,10 +212,10 @@ class Connection:
 
 
 async def send(connection: Connection, phase: Phase, request: Request) -> bytes:
-    method, path, params, body, sent, expected = request
+    method, path, params, body, interaction, expected = request
     target = f"{path}?{urlencode(params, doseq=True)}" if params else path
     started = time.perf_counter()
-    status, answer = await connection.request(method, target, sent, body or b"")
+    status, answer = await connection.request(method, target, headers(interaction), body or b"")
     phase.latencies.append(time.perf_counter() - started)
     phase.statuses[status] = phase.statuses.get(status, 0) + 1
     if status not in expected and len(phase.unexpected) < 3:
@@ -244,23 +244,22 @@ def each(next_request: Callable[[int], Request | None]):
 
 
 def slot_search(work: Workload, days: int):
-    rng, sent, practices = random.Random(2), headers("search_free_slots"), list(work.clinic_days)
+    rng, practices = random.Random(2), list(work.clinic_days)
 
     def request(_: int) -> Request:
         ods = rng.choice(practices)
         first = rng.choice(work.clinic_days[ods])
         params = {"status": "free", "start": f"ge{first}", "end": f"le{first + timedelta(days=days - 1)}",
                   "_include": "Slot:schedule", "searchFilter": f"{ODS}|GPSU01"}
-        return "GET", f"{root(ods)}/Slot", params, None, sent, (200,)
+        return "GET", f"{root(ods)}/Slot", params, None, "search_free_slots", (200,)
     return request
 
 
 def bookings(queue: Iterator[tuple[str, dict]]):
-    sent = headers("book_appointment")
-
     def request(_: int) -> Request | None:
         ods, body = next(queue, (None, None))
-        return None if ods is None else ("POST", f"{root(ods)}/Appointment", None, orjson.dumps(body), sent, (201,))
+        return None if ods is None else ("POST", f"{root(ods)}/Appointment", None, orjson.dumps(body),
+                                         "book_appointment", (201,))
     return request
 
 
@@ -277,11 +276,11 @@ def spread(work: Workload) -> Iterator[tuple[str, dict]]:
 
 
 def reads(interaction: str, target: Callable[[random.Random], tuple[str, dict | list | None]]):
-    rng, sent = random.Random(3), headers(interaction)
+    rng = random.Random(3)
 
     def request(_: int) -> Request:
         url, params = target(rng)
-        return "GET", url, params, None, sent, (200,)
+        return "GET", url, params, None, interaction, (200,)
     return request
 
 
@@ -332,14 +331,12 @@ def organisation_search(work: Workload):
 
 
 def changes(queue: Iterator[tuple[str, dict]], interaction: str, change: Callable[[dict], dict]):
-    sent = headers(interaction)
-
     def request(_: int) -> Request | None:
         ods, appointment = next(queue, (None, None))
         if ods is None:
             return None
         return ("PUT", f"{root(ods)}/Appointment/{appointment['id']}", None, orjson.dumps(change(appointment)),
-                sent, (200,))
+                interaction, (200,))
     return request
 
 
@@ -354,7 +351,7 @@ def cancelled(appointment: dict) -> dict:
 
 
 def registrations(work: Workload):
-    rng, sent, practices = random.Random(4), headers("register_patient"), list(work.clinic_days)
+    rng, practices = random.Random(4), list(work.clinic_days)
 
     def request(_: int) -> Request:
         patient = {"resourceType": "Patient", "identifier": [{"system": NHS, "value": next(work.fresh_nhs_numbers)}],
@@ -362,15 +359,13 @@ def registrations(work: Workload):
                    "gender": "female", "birthDate": "1980-05-17"}
         body = {"resourceType": "Parameters", "parameter": [{"name": "registerPatient", "resource": patient}]}
         return ("POST", f"{root(rng.choice(practices))}/Patient/$gpc.registerpatient", None, orjson.dumps(body),
-                sent, (200,))
+                "register_patient", (200,))
     return request
 
 
 def journey(work: Workload, clients: int):
     """Each client at its own practices: search a clinic day, book its first free slot, read, amend, cancel."""
     practices = list(work.bookings)
-    search, book, read = headers("search_free_slots"), headers("book_appointment"), headers("read_appointment")
-    amend, cancel = headers("amend_appointment"), headers("cancel_appointment")
     patients = {}
     for ods, patient_id, _ in work.patients:
         patients.setdefault(ods, patient_id)
@@ -387,7 +382,7 @@ def journey(work: Workload, clients: int):
             day = days[turn % len(days)]
             params = {"status": "free", "start": f"ge{day}", "end": f"le{day}", "_include": "Slot:schedule",
                       "searchFilter": f"{ODS}|GPSU01"}
-            bundle = orjson.loads(await send(connection, phase, ("GET", f"{root(ods)}/Slot", params, None, search,
+            bundle = orjson.loads(await send(connection, phase, ("GET", f"{root(ods)}/Slot", params, None, "search_free_slots",
                                                                  (200,))))
             resources = [e["resource"] for e in bundle.get("entry", ())]
             soon = time.time() + 3600
@@ -400,15 +395,16 @@ def journey(work: Workload, clients: int):
             location = next(a["reference"] for a in schedule["actor"] if a["reference"].startswith("Location/"))
             body = appointment_for(slot, location.split("/")[1], patients[ods])
             made = orjson.loads(await send(connection, phase, ("POST", f"{root(ods)}/Appointment", None,
-                                                               orjson.dumps(body), book, (201,))))
+                                                               orjson.dumps(body), "book_appointment", (201,))))
             if made.get("resourceType") != "Appointment":
                 continue
             url = f"{root(ods)}/Appointment/{made['id']}"
-            await send(connection, phase, ("GET", url, None, None, read, (200,)))
+            await send(connection, phase, ("GET", url, None, None, "read_appointment", (200,)))
             changed = orjson.loads(await send(connection, phase, ("PUT", url, None, orjson.dumps(amended(made)),
-                                                                  amend, (200,))))
+                                                                  "amend_appointment", (200,))))
             if changed.get("resourceType") == "Appointment":
-                await send(connection, phase, ("PUT", url, None, orjson.dumps(cancelled(changed)), cancel, (200,)))
+                await send(connection, phase, ("PUT", url, None, orjson.dumps(cancelled(changed)),
+                                                "cancel_appointment", (200,)))
     return client
 
 
@@ -457,6 +453,10 @@ def main() -> None:
         store.parent.mkdir()
         shutil.copyfile(source, store)
         work = workload(store)
+        # The workload is millions of objects: keep the client's collector off them, or its full collections
+        # stall every client for seconds in the middle of a phase.
+        gc.collect()
+        gc.freeze()
         port = free_port()
         started = time.perf_counter()
         server = subprocess.Popen([sys.executable, "-m", "gpsynth", "serve", str(store), "--port", str(port)],

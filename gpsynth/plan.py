@@ -43,13 +43,13 @@ class Plan:
 
 def practice_ods_codes(scenario: Scenario) -> list[str]:
     """Fixed codes first, then each regional prefix numbered in turn, in proportion to its share."""
-    fixed = [practice.ods for practice in scenario.fixed_practices[:scenario.practice_count]]
-    remaining = scenario.practice_count - len(fixed)
-    total = sum(share for _, share in scenario.ods_prefixes)
-    width = max(4, len(str(scenario.practice_count)))
+    fixed = [practice.ods for practice in scenario.practices.fixed[:scenario.practices.count]]
+    remaining = scenario.practices.count - len(fixed)
+    total = sum(share for _, share in scenario.practices.ods_prefixes)
+    width = max(4, len(str(scenario.practices.count)))
     codes, allotted = [], 0
-    for n, (prefix, share) in enumerate(scenario.ods_prefixes):
-        count = remaining - allotted if n == len(scenario.ods_prefixes) - 1 else round(remaining * share / total)
+    for n, (prefix, share) in enumerate(scenario.practices.ods_prefixes):
+        count = remaining - allotted if n == len(scenario.practices.ods_prefixes) - 1 else round(remaining * share / total)
         count = min(count, remaining - allotted)
         codes += [f"{prefix}{k + 1:0{width}d}" for k in range(count)]
         allotted += count
@@ -68,17 +68,17 @@ def make_plan(scenario: Scenario, seed: int, as_of: date) -> Plan:
     sizes = random.Random(derive_seed(seed, "list-sizes"))
     practices, next_patient = [], 0
     for index, ods in enumerate(practice_ods_codes(scenario)):
-        fixed = scenario.fixed_practices[index] if index < len(scenario.fixed_practices) else None
-        wanted = list_size(sizes, scenario.list_size_mean, scenario.list_size_sd)
-        floor = max(MIN_LIST_SIZE, len(fixed.patients) if fixed else 0) + sum(scenario.special.values())
+        fixed = scenario.practices.fixed[index] if index < len(scenario.practices.fixed) else None
+        wanted = list_size(sizes, scenario.practices.list_size.mean, scenario.practices.list_size.sd)
+        floor = max(MIN_LIST_SIZE, len(fixed.patients) if fixed else 0) + sum(scenario.patients.special.values())
         size = max(wanted, floor)
         practices.append(PracticePlan(index, ods, derive_seed(seed, "practice", ods), size, next_patient, fixed))
         next_patient += size
-    capacity = nhs_number_capacity(scenario.nhs_number_range)
+    capacity = nhs_number_capacity(scenario.patients.nhs_number_range)
     if next_patient > capacity:
         raise ScenarioError(
             scenario.source, "patients.nhs_number_range",
-            f"{next_patient} patients do not fit the {scenario.nhs_number_range!r} range ({capacity} numbers); "
+            f"{next_patient} patients do not fit the {scenario.patients.nhs_number_range!r} range ({capacity} numbers); "
             "use nhs_number_range: '9' for national-scale datasets")
     codes = {p.ods_code for p in practices}
     if len(codes) != len(practices):

@@ -10,32 +10,32 @@ from gpsynth.dataset import FORMATS
 from gpsynth.fhir.constants import DELIVERY_CHANNELS, PRACTITIONER_ROLES
 from gpsynth.scenario import DEFAULTS, ROLE_ALIASES, preset_names
 
-# name, scenario YAML, key path in the message, what the message says is wrong and what is allowed
+# name, scenario YAML, key path in the message, where it is written (line:column), what the message says is wrong and allowed
 CASES = [
-    ("unknown key", "calendar:\n  horizon_dayz: 14\n", "calendar.horizon_dayz",
+    ("unknown key", "calendar:\n  horizon_dayz: 14\n", "calendar.horizon_dayz", "2:3",
      ["unknown key", ", ".join(DEFAULTS["calendar"])]),
-    ("unknown top-level key", "practises: {count: 2}\n", "practises", ["unknown key", ", ".join(DEFAULTS)]),
-    ("zero slot length", "staff:\n  - {role: gp, slot_minutes: 0}\n", "staff[0].slot_minutes",
+    ("unknown top-level key", "practises: {count: 2}\n", "practises", "1:1", ["unknown key", ", ".join(DEFAULTS)]),
+    ("zero slot length", "staff:\n  - {role: gp, slot_minutes: 0}\n", "staff[0].slot_minutes", "2:16",
      ["must be at least 1", "got 0"]),
-    ("negative horizon", "calendar: {horizon_days: -1}\n", "calendar.horizon_days", ["must be at least 1", "got -1"]),
-    ("zero practices", "practices: {count: 0}\n", "practices.count", ["must be at least 1", "got 0"]),
-    ("session ends before it starts", "sessions:\n  morning: {start: '09:00', end: '08:00'}\n", "sessions.morning.end",
+    ("negative horizon", "calendar: {horizon_days: -1}\n", "calendar.horizon_days", "1:12", ["must be at least 1", "got -1"]),
+    ("zero practices", "practices: {count: 0}\n", "practices.count", "1:13", ["must be at least 1", "got 0"]),
+    ("session ends before it starts", "sessions:\n  morning: {start: '09:00', end: '08:00'}\n", "sessions.morning.end", "2:29",
      ["ends (08:00) before it starts (09:00)"]),
     ("slot length does not divide the session", "staff:\n  - {role: gp, sessions: [morning], slot_minutes: 25}\n",
-     "staff[0].slot_minutes", ["25-minute slots do not divide session 'morning'", "08:30-10:30 is 120 minutes"]),
-    ("share above 1", "availability: {bookable_share: 1.5}\n", "availability.bookable_share",
+     "staff[0].slot_minutes", "2:37", ["25-minute slots do not divide session 'morning'", "08:30-10:30 is 120 minutes"]),
+    ("share above 1", "availability: {bookable_share: 1.5}\n", "availability.bookable_share", "1:16",
      ["must be a share between 0 and 1", "got 1.5"]),
-    ("share below 0", "demand: {cancellation_share: -0.1}\n", "demand.cancellation_share",
+    ("share below 0", "demand: {cancellation_share: -0.1}\n", "demand.cancellation_share", "1:10",
      ["must be a share between 0 and 1", "got -0.1"]),
-    ("unknown role", "staff:\n  - {role: surgeon}\n", "staff[0].role",
+    ("unknown role", "staff:\n  - {role: surgeon}\n", "staff[0].role", "2:6",
      ["unknown role 'surgeon'", "allowed: " + ", ".join([*ROLE_ALIASES, *PRACTITIONER_ROLES])]),
-    ("age bands neither england nor a mapping", "patients: {age_bands: wales}\n", "patients.age_bands",
+    ("age bands neither england nor a mapping", "patients: {age_bands: wales}\n", "patients.age_bands", "1:12",
      ["must be 'england' or a mapping of age bands to weights", "got 'wales'"]),
-    ("age band past the oldest age", "patients: {age_bands: {'90-120': 1}}\n", "patients.age_bands.90-120",
+    ("age band past the oldest age", "patients: {age_bands: {'90-120': 1}}\n", "patients.age_bands.90-120", "1:24",
      ["0 <= low <= high <= 105"]),
-    ("female share neither england nor a share", "patients: {female_share: most}\n", "patients.female_share",
+    ("female share neither england nor a share", "patients: {female_share: most}\n", "patients.female_share", "1:12",
      ["must be a share between 0 and 1", "got 'most'"]),
-    ("unknown delivery channel", "staff:\n  - {role: gp, channels: {Carrier-pigeon: 1}}\n", "staff[0].channels.Carrier-pigeon",
+    ("unknown delivery channel", "staff:\n  - {role: gp, channels: {Carrier-pigeon: 1}}\n", "staff[0].channels.Carrier-pigeon", "2:27",
      ["unknown value 'Carrier-pigeon'", "allowed: " + ", ".join(DELIVERY_CHANNELS)]),
 ]
 
@@ -54,8 +54,8 @@ def assert_failed_cleanly(result, out, tmp_path, inputs: set[str]):
     assert {p.name for p in tmp_path.iterdir()} == inputs   # no .partial folder beside --out
 
 
-@pytest.mark.parametrize("name, text, key, says", CASES, ids=[c[0] for c in CASES])
-def test_a_bad_rule_names_file_key_problem_and_what_is_allowed(tmp_path, name, text, key, says):
+@pytest.mark.parametrize("name, text, key, where, says", CASES, ids=[c[0] for c in CASES])
+def test_a_bad_rule_names_file_key_problem_and_what_is_allowed(tmp_path, name, text, key, where, says):
     path = tmp_path / "rules.yaml"
     path.write_text(text, encoding="utf-8")
     result, out = run_generate(tmp_path, str(path))
@@ -63,7 +63,7 @@ def test_a_bad_rule_names_file_key_problem_and_what_is_allowed(tmp_path, name, t
     assert result.stdout == ""
     message = result.stderr.rstrip("\n")
     assert "\n" not in message
-    assert message.startswith(f"error: {path}: {key}: "), message
+    assert message.startswith(f"error: {path}:{where}: {key}: "), message
     for fragment in says:
         assert fragment in message
 

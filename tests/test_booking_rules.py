@@ -42,7 +42,8 @@ def test_a_day_never_fills_past_max_fill_and_books_no_more_than_the_demand(deman
     assert set(fill) == {day for day, n in zip(days, capacities, strict=True) if n}
     assert all(0 <= share <= max_fill + 1e-12 for share in fill.values())
     booked = sum(fill[day] * n for day, n in zip(days, capacities, strict=True) if n)
-    waiting = demand / 365 / (sum(scenario.weekday_weights) / 7) * (1 + sum(scenario.weekday_weights[d.weekday()] for d in days))
+    weights = scenario.demand.weekday_weights
+    waiting = demand / 365 / (sum(weights) / 7) * (1 + sum(weights[d.weekday()] for d in days))
     assert booked <= waiting + 1e-6
 
 
@@ -57,7 +58,7 @@ def test_needs_from_the_weekend_fill_monday_first():
 def test_mornings_fill_before_afternoons(share, start):
     morning, afternoon = slot_fill(DEFAULTS, share, f"2026-11-02T{start}+00:00"), slot_fill(DEFAULTS, share, "2026-11-02T15:00:00+00:00")
     assert morning >= afternoon if start < "12" else morning == afternoon
-    assert 0 <= morning <= DEFAULTS.max_fill
+    assert 0 <= morning <= DEFAULTS.demand.max_fill
 
 
 @given(draw=st.floats(0, 1, exclude_max=True), median=st.integers(1, 60), most=st.integers(1, 90))

@@ -15,7 +15,7 @@ def test_reruns_are_byte_identical_on_one_or_two_workers(tmp_path, christmas, ch
     first = files(christmas.folder)
     again = files(generate(tmp_path / "again", *christmas_options).folder)
     parallel = files(generate(tmp_path / "parallel", *christmas_options, workers=2).folder)
-    assert christmas.scenario.practice_count >= 2
+    assert christmas.scenario.practices.count >= 2
     assert {"scenario.yaml", "ndjson/manifest.json", "ndjson/Slot.ndjson"} <= set(first)
     assert len([name for name in first if name.startswith("json/")]) > 2
     assert again.keys() == first.keys() and parallel.keys() == first.keys()

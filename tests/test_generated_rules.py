@@ -65,8 +65,8 @@ def england_bank_holidays(first: date, last: date) -> set[date]:
 
 
 def calendar_days(data) -> list[date]:
-    first = data.as_of - timedelta(days=data.scenario.history_days)
-    return [first + timedelta(days=n) for n in range(data.scenario.history_days + data.scenario.horizon_days)]
+    first = data.as_of - timedelta(days=data.scenario.calendar.history_days)
+    return [first + timedelta(days=n) for n in range(data.scenario.calendar.history_days + data.scenario.calendar.horizon_days)]
 
 
 def test_every_slot_lies_in_a_session_of_its_clinician(dataset):
@@ -82,7 +82,7 @@ def test_slots_fall_on_their_groups_days_of_the_calendar_only(dataset):
     """A group works the working days unless it names others (extended access on Saturdays)."""
     groups, scenario = staff_groups(dataset), dataset.scenario
     days = calendar_days(dataset)
-    closed = england_bank_holidays(days[0], days[-1]) if scenario.closed_on_bank_holidays else set()
+    closed = england_bank_holidays(days[0], days[-1]) if scenario.calendar.closed_on_bank_holidays else set()
     schedules = dataset.by_id("Schedule")
     slot_days = set()
     for slot in dataset.resources["Slot"]:
@@ -106,7 +106,7 @@ def test_no_slot_on_an_england_bank_holiday(request, name, expected):
     data = request.getfixturevalue(name)
     days = calendar_days(data)
     closed = england_bank_holidays(days[0], days[-1])
-    assert data.scenario.closed_on_bank_holidays
+    assert data.scenario.calendar.closed_on_bank_holidays
     assert expected <= closed
     slot_days = Counter(wall_clock(s["start"]).date() for s in data.resources["Slot"])
     assert not closed & set(slot_days)
@@ -161,7 +161,7 @@ def test_cancelled_appointments_carry_a_reason_and_free_their_slots_unless_the_c
     for appointment in dataset.resources["Appointment"]:
         reason = extension(appointment, CANCELLATION_REASON)
         if appointment["status"] == "cancelled":
-            assert reason["valueString"] in dataset.scenario.cancellation_reasons
+            assert reason["valueString"] in dataset.scenario.demand.cancellation_reasons
             left = "busy-unavailable" if reason["valueString"] == "Clinician unavailable" else "free"
             assert all(slots[i]["status"] == left for i in slot_ids(appointment)), appointment["id"]
         else:
@@ -215,7 +215,7 @@ def test_offsets_either_side_of_the_clock_change(request, name, before, after):
 def test_nhs_numbers_are_valid_distinct_and_in_the_test_range(dataset):
     numbers = [i["value"] for p in dataset.resources["Patient"] for i in p["identifier"] if i["system"] == NHS_NUMBER]
     assert len(numbers) == len(dataset.resources["Patient"])
-    assert dataset.scenario.nhs_number_range == "999"
+    assert dataset.scenario.patients.nhs_number_range == "999"
     assert all(mod11_valid(n) and n.startswith("999") for n in numbers), [n for n in numbers if not mod11_valid(n)][:3]
     assert len(set(numbers)) == len(numbers)
 

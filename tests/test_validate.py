@@ -280,13 +280,13 @@ def test_the_cli_exits_1_and_caps_its_listing(damaged):
     assert total > 3
 
 
-NOT_AN_OUTPUT = ("not a gpsynth output folder; expected ndjson/manifest.json, json/*.json or gpsynth.duckdb "
-                 "(from `gpsynth generate --out FOLDER`)")
+NOT_AN_OUTPUT = ("not a gpsynth output; expected a gpsynth store file or output folder (ndjson/manifest.json, "
+                 "json/*.json Bundles or gpsynth.duckdb from `gpsynth generate --out FOLDER`)")
 
 
 @pytest.mark.parametrize("layout, says", [
-    ("missing folder", "no such folder or store; give the --out folder of a `gpsynth generate` run, its ndjson/ or "
-                       "json/ folder, or a store"),
+    ("missing folder", "no such file or folder; expected a gpsynth store file or output folder (ndjson/manifest.json, "
+                       "json/*.json Bundles or gpsynth.duckdb from `gpsynth generate --out FOLDER`)"),
     ("empty folder", NOT_AN_OUTPUT),
     ("ndjson without a manifest", NOT_AN_OUTPUT),
 ])

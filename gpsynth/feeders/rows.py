@@ -40,8 +40,8 @@ def booking_window(con: duckdb.DuckDBPyConnection, now: datetime) -> BookingWind
     info = store_info(con)
     rules = parse_scenario(yaml.safe_load(info.scenario_yaml) or {}, "the store's scenario_yaml")
     today = now.astimezone(LONDON).date()
-    last_day = today + timedelta(days=rules.max_days_ahead + 1)
-    return BookingWindow(now + max(timedelta(hours=rules.min_hours_ahead), SAFETY_MARGIN),
+    last_day = today + timedelta(days=rules.availability.booking_window.max_days_ahead + 1)
+    return BookingWindow(now + max(timedelta(hours=rules.availability.booking_window.min_hours_ahead), SAFETY_MARGIN),
                          datetime.combine(last_day, datetime.min.time(), tzinfo=LONDON))
 
 

@@ -81,8 +81,8 @@ class Booker:
                 i += 1
                 continue
             run = [slot]
-            if rng.random() < scenario.multi_slot_share:
-                wanted = rng.randint(2, max(2, scenario.max_slots_per_appointment))
+            if rng.random() < scenario.demand.multi_slot_share:
+                wanted = rng.randint(2, max(2, scenario.demand.max_slots_per_appointment))
                 while len(run) < wanted and i + len(run) < len(slots):
                     following = slots[i + len(run)]
                     if (following.start != run[-1].end or following.delivery_channel != slot.delivery_channel
@@ -94,7 +94,7 @@ class Booker:
         return appointments
 
     def choose_booker(self, slot: Slot) -> BookingOrganisation:
-        if self.consumers and self.rng.random() < self.scenario.consumer_share:
+        if self.consumers and self.rng.random() < self.scenario.demand.consumer_share:
             allowed = [c for c in self.consumers if visible_to(slot, c)]
             if allowed:
                 return self.rng.choice(allowed)
@@ -108,13 +108,13 @@ class Booker:
             lead = 0 if draw() < 0.6 else 1
             made_day, made_at = routes.urgent_care_time(day, start, lead, draw())
         elif booker is not self.practice:
-            made_day = routes.hub_day(day, routes.routine_lead(draw(), scenario.routine_median_days, routes.HUB_LEAD_DAYS))
+            made_day = routes.hub_day(day, routes.routine_lead(draw(), scenario.demand.routine_median_days, routes.HUB_LEAD_DAYS))
             made_at = routes.within(routes.HUB_HOURS, draw())
         else:
-            if draw() < scenario.same_day_share and self.is_open(day):
+            if draw() < scenario.demand.same_day_share and self.is_open(day):
                 made_day, made_at = day, routes.same_day_time(start, draw())
             else:
-                lead = routes.routine_lead(draw(), scenario.routine_median_days, scenario.max_days_ahead)
+                lead = routes.routine_lead(draw(), scenario.demand.routine_median_days, scenario.availability.booking_window.max_days_ahead)
                 made_day = routes.desk_day(date.fromordinal(day.toordinal() - lead), self.is_open)
                 made_at = routes.within(routes.DESK_HOURS, draw(), skew=1.6)
         if made_day >= self.as_of or not routes.created_by(made_day, made_at, day, start):
@@ -132,11 +132,11 @@ class Booker:
 
     def outcome(self, days_ahead: int, lead: int, age: int) -> str:
         draw = self.rng.random()
-        if draw < self.scenario.cancellation_share:
+        if draw < self.scenario.demand.cancellation_share:
             return "cancelled"
         if days_ahead >= 0:
             return "booked"
-        return "noshow" if self.rng.random() < no_show_share(self.scenario.no_show_share, lead, age) else "fulfilled"
+        return "noshow" if self.rng.random() < no_show_share(self.scenario.demand.no_show_share, lead, age) else "fulfilled"
 
     def appointment(self, schedule: Schedule, group: StaffGroup, run: list[Slot], booker: BookingOrganisation,
                     booking: tuple[int, date, time], n: int, day: date) -> Appointment:
@@ -145,7 +145,7 @@ class Booker:
         patient = self.patients[n]
         age = age_on(patient.birth_date, day)
         status = self.outcome((day - self.as_of).days, lead, age)
-        reason = rng.choice(self.scenario.cancellation_reasons) if status == "cancelled" else None
+        reason = rng.choice(self.scenario.demand.cancellation_reasons) if status == "cancelled" else None
         if status != "cancelled":
             self.busy_days.setdefault(n, set()).add(day)
         for slot in run:

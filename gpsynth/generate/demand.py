@@ -22,10 +22,10 @@ def age_on(birth_date: str, day: date) -> int:
 
 def yearly_rate(scenario: Scenario, age: int, gender: str) -> float:
     """Appointments a patient of this age and sex books a year; other genders take the mean of both."""
-    for low, high, female, male in scenario.rates_per_year:
+    for low, high, female, male in scenario.demand.rates_per_year:
         if low <= age <= high:
             rate = female if gender == "female" else male if gender == "male" else (female + male) / 2
-            return rate * scenario.demand_scale
+            return rate * scenario.demand.scale
     return 0.0
 
 
@@ -42,13 +42,13 @@ def day_fill(scenario: Scenario, yearly_demand: float, slots: list[Slot], days: 
     is the busiest, and a short-staffed week spills into the next.
     """
     capacity = Counter(date.fromisoformat(slot.start[:10]) for slot in slots)
-    weights = scenario.weekday_weights
+    weights = scenario.demand.weekday_weights
     per_weight = yearly_demand / 365 / (sum(weights) / 7 or 1.0)
     backlog, fill = per_weight, {}     # start as if yesterday's needs were still waiting
     for day in days:
         backlog += per_weight * weights[day.weekday()]
         if capacity[day]:
-            booked = min(scenario.max_fill * capacity[day], backlog)
+            booked = min(scenario.demand.max_fill * capacity[day], backlog)
             fill[day] = booked / capacity[day]
             backlog -= booked
     return fill
@@ -56,5 +56,5 @@ def day_fill(scenario: Scenario, yearly_demand: float, slots: list[Slot], days: 
 
 def slot_fill(scenario: Scenario, day_share: float, start: str) -> float:
     """Mornings fill first: a morning slot is `morning_weight` times as likely to be booked as the day's mean."""
-    weight = scenario.morning_weight if start[11:13] < "12" else max(0.0, 2 - scenario.morning_weight)
-    return min(scenario.max_fill, day_share * weight)
+    weight = scenario.demand.morning_weight if start[11:13] < "12" else max(0.0, 2 - scenario.demand.morning_weight)
+    return min(scenario.demand.max_fill, day_share * weight)

@@ -32,17 +32,17 @@ UNIX_EPOCH = date(1970, 1, 1).toordinal()
 
 def special_states(scenario: Scenario, count: int) -> list[str]:
     """The state of each generated patient: the special ones come last in the list."""
-    specials = [state for state in PATIENT_STATES[1:] for _ in range(scenario.special[state])]
+    specials = [state for state in PATIENT_STATES[1:] for _ in range(scenario.patients.special[state])]
     return ["normal"] * (count - len(specials)) + specials
 
 
 def age_shares(pools: Pools, scenario: Scenario) -> np.ndarray:
     """Cumulative share of patients up to each single year of age."""
     england = np.diff(pools.age_cum, prepend=0.0)
-    if scenario.age_bands is None:
+    if scenario.patients.age_bands is None:
         return pools.age_cum
     weights = np.zeros_like(england)
-    for low, high, weight in scenario.age_bands:
+    for low, high, weight in scenario.patients.age_bands:
         band = england[low:high + 1]
         weights[low:high + 1] += weight * band / band.sum()
     return cumulative(weights)
@@ -50,7 +50,7 @@ def age_shares(pools: Pools, scenario: Scenario) -> np.ndarray:
 
 def draw_ages_and_sexes(gen: np.random.Generator, pools: Pools, scenario: Scenario, count: int):
     ages = np.searchsorted(age_shares(pools, scenario), gen.random(count), side="right")
-    female_share = pools.female_by_age[ages] if scenario.female_share is None else scenario.female_share
+    female_share = pools.female_by_age[ages] if scenario.patients.female_share is None else scenario.patients.female_share
     return ages, gen.random(count) < female_share
 
 
@@ -117,7 +117,7 @@ def practice_patients(rng: random.Random, pools: Pools, scenario: Scenario, prac
     families = [pools.surnames[i] for i in np.searchsorted(pools.surname_cum, gen.random(count), side="right").tolist()]
     givens = draw_forenames(gen, pools, born, np.array([g == "female" for g in genders]))
     addresses = draw_addresses(gen, pools, home_district, count)
-    status_codes, status_weights = zip(*scenario.verification)
+    status_codes, status_weights = zip(*scenario.patients.verification)
     statuses = [status_codes[i] for i in np.searchsorted(cumulative(status_weights), gen.random(count), side="right").tolist()]
     mobile = (gen.random(count) < MOBILE_SHARE).tolist()
     phone_picks = gen.integers(0, len(pools.mobiles), count).tolist()
@@ -130,7 +130,7 @@ def practice_patients(rng: random.Random, pools: Pools, scenario: Scenario, prac
     prefixes = [pick_title(gender, pick) if grown else ""
                 for gender, pick, grown in zip(genders, gen.integers(0, 3, count).tolist(), adult)]
     ids = [f"{practice.ods_code}-P{n + 1}" for n in range(count)]
-    numbers = nhs_number_block(scenario.nhs_number_range, practice.first_patient_number, count)
+    numbers = nhs_number_block(scenario.patients.nhs_number_range, practice.first_patient_number, count)
     for n, pinned in enumerate(fixed):
         ids[n], numbers[n], statuses[n] = pinned.id or ids[n], pinned.nhs_number, "01"
         families[n], givens[n] = pinned.family or families[n], pinned.given or givens[n]

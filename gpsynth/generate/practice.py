@@ -39,8 +39,8 @@ def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
 
     people = practitioners(rng["staff"], name_pools, scenario, practice, organization.id)
     shard.practitioners = [person for person, _ in people]
-    first_day = as_of - timedelta(days=scenario.history_days)
-    last_day = as_of + timedelta(days=scenario.horizon_days - 1)
+    first_day = as_of - timedelta(days=scenario.calendar.history_days)
+    last_day = as_of + timedelta(days=scenario.calendar.horizon_days - 1)
     rota = schedules(people, shard.locations, first_day.isoformat(), last_day.isoformat(), practice.ods_code)
     shard.schedules = [schedule for schedule, _ in rota]
 

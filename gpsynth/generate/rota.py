@@ -45,12 +45,12 @@ def clinic_open(scenario: Scenario, group: StaffGroup, day: date) -> bool:
     """A group's clinics run on its days (the working days unless it names others, e.g. Saturday hubs)."""
     if day.weekday() not in group.days:
         return False
-    return not (scenario.closed_on_bank_holidays and bank_holiday_name(day))
+    return not (scenario.calendar.closed_on_bank_holidays and bank_holiday_name(day))
 
 
 def practice_open(scenario: Scenario, day: date) -> bool:
     """The practice takes bookings at its desk on its working days that are not bank holidays."""
-    return day.weekday() in scenario.working_days and not (scenario.closed_on_bank_holidays and bank_holiday_name(day))
+    return day.weekday() in scenario.calendar.working_days and not (scenario.calendar.closed_on_bank_holidays and bank_holiday_name(day))
 
 
 def worked_sessions(rng: random.Random, scenario: Scenario, group: StaffGroup, days: list[date]) -> list[tuple[date, str]]:
@@ -59,7 +59,7 @@ def worked_sessions(rng: random.Random, scenario: Scenario, group: StaffGroup, d
     sessions, weights = zip(*group.sessions_per_week)
     weekly = min(len(grid), rng.choices(sessions, weights)[0])
     pattern = set(rng.sample(grid, weekly))
-    leave_share, training_share = scenario.annual_leave_weeks / 52, scenario.training_days / 260
+    leave_share, training_share = scenario.workforce.annual_leave_weeks / 52, scenario.workforce.training_days / 260
     worked, week, on_leave = [], None, False
     for day in days:
         if day.isocalendar()[:2] != week:
@@ -79,8 +79,8 @@ def schedule_slots(rng: random.Random, scenario: Scenario, schedule: Schedule, g
     """
     channels, channel_weights = zip(*group.channels)
     channel_cum = tuple(accumulate(channel_weights))
-    restriction_bounds = tuple(zip(accumulate(r.share for r in scenario.restrictions), scenario.restrictions))
-    bookable_share, random_draw, schedule_id = scenario.bookable_share, rng.random, schedule.id
+    restriction_bounds = tuple(zip(accumulate(r.share for r in scenario.availability.restrictions), scenario.availability.restrictions))
+    bookable_share, random_draw, schedule_id = scenario.availability.bookable_share, rng.random, schedule.id
     slots = []
     for day, session_name in worked:
         channel = rng.choices(channels, cum_weights=channel_cum)[0]

@@ -42,7 +42,7 @@ def practice_locations(rng: random.Random, pools: Pools, scenario: Scenario, pra
     """The main surgery at the practice's address; branches in its district or a neighbouring one."""
     nearby = (district, *pools.districts.neighbours(district))
     fixed_sites = practice.fixed.sites if practice.fixed else ()
-    count = max(1 + scenario.branch_sites, len(fixed_sites))
+    count = max(1 + scenario.practices.branch_sites, len(fixed_sites))
     locations = []
     for n in range(count):
         fixed = fixed_sites[n] if n < len(fixed_sites) else None

@@ -23,6 +23,7 @@ from typing import BinaryIO
 import orjson
 
 from ..errors import GpsynthError
+from ..renditions import Rendition, open_rendition
 from .bundles import Chunk, Entry, bundle_body, entries
 from .capabilities import choose_mode, choose_version, server_facts
 from .checkpoint import Checkpoint, LoadIdentity
@@ -32,7 +33,6 @@ from .outcome import EntryOutcome, Refusal, bundle_outcomes, single_outcome
 from .r4 import to_r4
 from .report import MAX_FAILURES, Failure, LoadPlan, LoadReport, PlannedType, TypeTally, TypeVerification
 from .sizing import AUTO_START, BundleSizer
-from .source import Source, open_source
 from .verify import spread, verify_type
 
 Progress = Callable[[str, int, int], None]  # (resource type, resources done, resources to send)
@@ -62,7 +62,7 @@ class Tally:
 
 @dataclass(frozen=True)
 class Prepared:
-    source: Source
+    source: Rendition
     server: str
     types: tuple[str, ...]
     counts: dict[str, int]
@@ -70,7 +70,7 @@ class Prepared:
 
 def _prepare(source: str | Path, server: str, options: LoadOptions) -> Prepared:
     base = check_server(server)
-    opened = open_source(source)
+    opened = open_rendition(source)
     counts = opened.counts()
     types = tuple(t for t in options.resource_types if counts.get(t))
     if not types:

@@ -52,7 +52,8 @@ from .directory import load_directory
 from .errors import GpcError
 from .headers import SSP_INTERACTION_ID
 from .middleware import SERVICE_ROOT
-from .models import model_problem
+from ..fhir.model_check import model_problem
+from ..fhir.outcome import outcome_resource
 from .negotiation import parse_body
 from .nesting import MAX_NESTING, too_deep
 from .provider import DAY, Provider
@@ -68,18 +69,12 @@ BUNDLE_TYPES = {"transaction": "transaction-response", "batch": "batch-response"
 ADMIN_ROOT = "/_gpsynth/fhir"
 MAX_IDS = 1000  # ids one `_id` search takes
 LEASED_RETRY_AFTER = 2  # seconds: another gpsynth command is reading the store for a moment
-UNCHANGED = {"resourceType": "OperationOutcome", "issue": [{
-    "severity": "information", "code": "informational",
-    "diagnostics": "unchanged: identical to the stored version, which was kept"}]}
+UNCHANGED = outcome_resource("informational", "unchanged: identical to the stored version, which was kept", severity="information")
 DIRECTORY_TYPES = ("Organization", "Location", "Practitioner", "Schedule")
 
 
 def outcome(status: int, code: str, diagnostics: str) -> Response:
-    return Response(orjson.dumps(_outcome(code, diagnostics)), status, media_type=FHIR_JSON)
-
-
-def _outcome(code: str, diagnostics: str) -> dict:
-    return {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}]}
+    return Response(orjson.dumps(outcome_resource(code, diagnostics)), status, media_type=FHIR_JSON)
 
 
 class EntryError(Exception):
@@ -269,7 +264,7 @@ class AdminApi:
         for entry in checked:
             if isinstance(entry, EntryError):
                 entries.append({"response": {"status": str(entry.status),
-                                             "outcome": _outcome(entry.code, entry.diagnostics)}})
+                                             "outcome": outcome_resource(entry.code, entry.diagnostics)}})
                 continue
             done = by_key[(entry.resource_type, entry.resource["id"])]
             stored: dict[str, object] = {"status": "201 Created" if done.created else "200 OK",

@@ -44,7 +44,7 @@ from .handlers import bound_handlers
 from .limits import ADMIN_MAX_BODY, GPC_MAX_BODY, bounded, check_header_size
 from .live_book import LiveBook
 from .middleware import SINGLE_ROOT, GpcGateway, NoStoreMiddleware, render_error
-from .models import warm_up
+from ..fhir.model_check import warm_up
 from .negotiation import Format
 from .provider import Provider
 from .roll import apply_roll, regenerate, roll_store, seconds_to_midnight
@@ -125,7 +125,7 @@ class Sandbox:
             self.lock.release()
             raise
         self.rolled = self.store.write_now(lambda con: roll_store(con, london_today(clock()))) if options.roll else None
-        self.book = LiveBook(self.store, journal_folder(self.path))
+        self.book = LiveBook(self.store, journal_folder(self.path), clock)
         self.provider = Provider(self.store, self.book, clock())
         warm_up(self.store.read_now(stored_examples))
         self.store.serving()
@@ -136,9 +136,12 @@ class Sandbox:
         sandbox = Starlette(routes=[Route("/{path:path}", dispatcher)],
                            middleware=[Middleware(NoStoreMiddleware), Middleware(GZipMiddleware, compresslevel=GZIP_LEVEL)],
                            lifespan=self.lifespan)
+        # GP Connect requests, the ones a load test sends, skip Starlette's routing and exception layers:
+        # the gateway answers every error itself.
+        gpc_app = NoStoreMiddleware(GZipMiddleware(dispatcher, compresslevel=GZIP_LEVEL))
         self.journal, self.chaos = ConsumerJournal(options.journal), Chaos()
         self.chaos.set(options.chaos)
-        self.app = Harness(sandbox, self.journal, self.chaos, LivePage(ProviderBook(self.provider), clock),
+        self.app = Harness(sandbox, gpc_app, self.journal, self.chaos, LivePage(ProviderBook(self.provider), clock),
                            options.admin, options.admin_token, clock)
 
     def base_urls(self, origin: str) -> list[str]:
@@ -169,7 +172,7 @@ class Sandbox:
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         self.lock.publish(self.options.public_url, await self.control.start())
-        tasks = [asyncio.create_task(self.book.run_checkpoints()),
+        tasks = [asyncio.create_task(self.book.run_checkpoints()), asyncio.create_task(self.book.hold_upcoming()),
                  asyncio.create_task(self.provider.registrations.preload(list(self.provider.directory.practices.values())))]
         if self.options.roll:
             tasks.append(asyncio.create_task(self.roll_daily()))

@@ -12,7 +12,7 @@ import orjson
 
 from ..fhir.constants import EXT_CANCELLATION_REASON, PROFILE, TEXT_LIMITS
 from .errors import INVALID_RESOURCE
-from .models import model_problem
+from ..fhir.model_check import model_problem
 from .shapes import objects
 from .times import seconds
 

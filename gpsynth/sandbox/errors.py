@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gpsynth.fhir.constants import PROFILE
+from gpsynth.fhir.outcome import outcome_resource
 
 SPINE_ERROR_CODE_SYSTEM = "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1"
 
@@ -101,19 +102,5 @@ UNSUPPORTED_MEDIA_TYPE = SpineError(415, "not-supported", "BAD_REQUEST")
 
 def operation_outcome(err: GpcError) -> dict:
     """The GPConnect-OperationOutcome-1 resource reporting `err`."""
-    return {
-        "resourceType": "OperationOutcome",
-        "meta": {"profile": [PROFILE["OperationOutcome"]]},
-        "issue": [
-            {
-                "severity": "error",
-                "code": err.issue_code,
-                "details": {
-                    "coding": [
-                        {"system": SPINE_ERROR_CODE_SYSTEM, "code": err.spine_code, "display": err.error.display}
-                    ]
-                },
-                "diagnostics": err.diagnostics,
-            }
-        ],
-    }
+    return outcome_resource(err.issue_code, err.diagnostics, profile=PROFILE["OperationOutcome"], coding={
+        "system": SPINE_ERROR_CODE_SYSTEM, "code": err.spine_code, "display": err.error.display})

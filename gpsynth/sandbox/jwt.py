@@ -19,8 +19,8 @@ import orjson
 
 from gpsynth.fhir.constants import ODS_ORGANIZATION, SDS_USER_ID
 from gpsynth.sandbox.errors import BAD_REQUEST, INVALID_RESOURCE
-from gpsynth.sandbox.models import model_problem
-from gpsynth.sandbox.nesting import MAX_NESTING, too_deep
+from gpsynth.fhir.model_check import model_problem
+from gpsynth.sandbox.nesting import MAX_NESTING, json_too_deep
 
 TOKEN_LIFETIME_SECONDS = 300
 FUTURE_IAT_LEEWAY_SECONDS = 600
@@ -81,12 +81,13 @@ def _decode_part(part: str, name: str) -> dict:
     if not _BASE64URL.fullmatch(part):
         raise BAD_REQUEST(f"The JWT {name} is not base64url-encoded without padding", rule="jwt-format")
     try:
-        value = orjson.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        value = orjson.loads(raw)
     except (binascii.Error, orjson.JSONDecodeError):
         raise BAD_REQUEST(f"The JWT {name} is not base64url-encoded JSON", rule="jwt-format") from None
     if not isinstance(value, dict):
         raise BAD_REQUEST(f"The JWT {name} is not a JSON object", rule="jwt-format")
-    if too_deep(value):
+    if json_too_deep(raw, value):
         raise BAD_REQUEST(f"The JWT {name} nests values more than {MAX_NESTING} levels deep", rule="jwt-format")
     return value
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
@@ -30,6 +31,7 @@ from typing import TypeVar
 from ..store.journal import JournalWriter
 from ..store.live_rows import LIVE_COLUMNS, READ_COLUMNS, LiveRow, encode_rows, fold_rows
 from .errors import INTERNAL_SERVER_ERROR
+from .held_rows import HeldRows
 from .lookups import Lookups
 from .store_access import StoreAccess
 
@@ -61,9 +63,11 @@ class Rows:
 
 
 class LiveBook:
-    def __init__(self, store: StoreAccess, journal: Path, max_rows: int = MAX_ROWS, idle_seconds: float = IDLE_SECONDS):
-        self.store, self.max_rows, self.idle_seconds = store, max_rows, idle_seconds
+    def __init__(self, store: StoreAccess, journal: Path, clock: Callable[[], float] = time.time,
+                 max_rows: int = MAX_ROWS, idle_seconds: float = IDLE_SECONDS):
+        self.store, self.clock, self.max_rows, self.idle_seconds = store, clock, max_rows, idle_seconds
         self.lookups = Lookups(store)
+        self.held = HeldRows(store)
         self.entries: dict[tuple[str, str], Entry] = {}
         self.by_patient: dict[str, set[str]] = {}      # appointment ids in the book, by patient id
         self.by_nhs_number: dict[str, set[str]] = {}   # patient ids in the book, by NHS number
@@ -87,6 +91,9 @@ class LiveBook:
         disk; None when there is no such row."""
         entry = self.entries.get((resource_type, row_id))
         if entry is None:
+            held = self.held.get(resource_type, row_id)
+            if held is not None:
+                return held
             columns = READ_COLUMNS.get(resource_type, LIVE_COLUMNS.get(resource_type, ()))
             found = await self.lookups.rows(resource_type, "id", row_id, columns)
             return found[0] if found else None
@@ -96,8 +103,20 @@ class LiveBook:
     async def rows(self, resource_type: str, ids: Iterable[str], columns: tuple[str, ...] | None = None) -> Rows:
         """The rows a change starts from (see `change`), with the typed `columns` (default: `LIVE_COLUMNS`)."""
         missing = [i for i in dict.fromkeys(ids) if (resource_type, i) not in self.entries]
+        stored = {i: row for i in missing if columns is None and (row := self.held.get(resource_type, i)) is not None}
+        missing = [i for i in missing if i not in stored]
         found = await asyncio.gather(*(self.lookups.rows(resource_type, "id", i, columns) for i in missing))
-        return Rows(self, resource_type, {i: rows[0] if rows else None for i, rows in zip(missing, found)})
+        stored.update((i, rows[0] if rows else None) for i, rows in zip(missing, found, strict=True))
+        return Rows(self, resource_type, stored)
+
+    async def appointments_of(self, patient_id: str, since: int) -> list[LiveRow]:
+        """The patient's appointments as they are now (cancelled ones too), every one starting from `since` (UNIX
+        seconds) among them, once their changes are on disk."""
+        if self.held.holds("Appointment", since):
+            stored = self.held.appointments_of(patient_id)
+        else:
+            stored = await self.stored("Appointment", "patient_id", patient_id, READ_COLUMNS["Appointment"])
+        return await self.merged("Appointment", stored, self.by_patient.get(patient_id, ()))
 
     def stored(self, resource_type: str, column: str, value: str,
                columns: tuple[str, ...] | None = None) -> Awaitable[list[LiveRow]]:
@@ -217,6 +236,8 @@ class LiveBook:
         folded = sorted(self.entries.values(), key=lambda entry: entry.lsn)
         assigned = await self.store.write_locked(lambda con: fold_rows(con, [entry.row for entry in folded]))
         await loop.run_in_executor(self.io, self.journal.drop_through, closed)
+        self.held.folded(replace(entry.row, seq=assigned[entry.row.key]) if entry.row.seq is None else entry.row
+                         for entry in folded)
         for entry in folded:
             now = self.entries.get(entry.row.key)
             if now is entry:
@@ -234,10 +255,12 @@ class LiveBook:
             self.writes_open.clear()
             try:
                 await self._checkpoint_locked()
+                self.held.forget()
                 yield
             finally:
                 self.generation += 1
                 self.writes_open.set()
+                self._spawn(self.hold_upcoming())
 
     async def lease(self) -> None:
         """Fold the book into the store and make the store readable by other processes until `release`."""
@@ -259,6 +282,15 @@ class LiveBook:
                 if not self.leases and self.store.read_only and await self.store.reopen(read_only=False):
                     return
             await asyncio.sleep(REGAIN_SECONDS)
+
+    async def hold_upcoming(self) -> None:
+        """Read the store's upcoming appointments and busy slots into memory (see gpsynth.sandbox.held_rows)."""
+        try:
+            async with self.store.lock:
+                await self.held.load(self.clock())
+            gc.freeze()     # they live until the next load: spare the collector walking them
+        except Exception:
+            log.exception("reading the upcoming appointments failed; they are looked up in the store instead")
 
     async def run_checkpoints(self) -> None:
         """Fold the book whenever the sandbox has been idle for a moment."""

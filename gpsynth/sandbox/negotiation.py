@@ -9,7 +9,7 @@ import orjson
 
 from gpsynth.sandbox.errors import BAD_REQUEST, INVALID_RESOURCE, UNSUPPORTED_MEDIA_TYPE
 from gpsynth.sandbox.fhirxml import FhirXmlError, MalformedXml, resource_from_xml, resource_to_xml
-from gpsynth.sandbox.nesting import MAX_NESTING, too_deep
+from gpsynth.sandbox.nesting import MAX_NESTING, json_too_deep, too_deep
 
 
 class Format(enum.Enum):
@@ -121,7 +121,7 @@ def parse_body(content_type: str | None, body: bytes) -> dict:
             raise BAD_REQUEST(f"The request body is not valid JSON: {exc}", rule="body-syntax") from None
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         raise INVALID_RESOURCE("The request body is not a FHIR resource: a JSON object with a resourceType", rule="body-resource")
-    if too_deep(resource):
+    if (too_deep(resource) if body_format is Format.XML else json_too_deep(body, resource)):
         raise INVALID_RESOURCE(f"The request body nests elements more than {MAX_NESTING} levels deep; "
                                "no GP Connect resource does", rule="body-resource")
     return resource

@@ -24,3 +24,11 @@ def too_deep(value: object, limit: int = MAX_NESTING) -> bool:
             return True
         pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return False
+
+
+def json_too_deep(raw: bytes, value: object, limit: int = MAX_NESTING) -> bool:
+    """`too_deep` for `value` parsed from the JSON text `raw`, without walking it when `raw` holds too few
+    opening brackets to nest that deep (each level opens one)."""
+    if raw.count(b"{") + raw.count(b"[") <= limit:
+        return False
+    return too_deep(value, limit)

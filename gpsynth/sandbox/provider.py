@@ -41,7 +41,7 @@ class BookingWindow:
 def booking_window(con: duckdb.DuckDBPyConnection) -> BookingWindow:
     """The window in the rules the store was generated from."""
     rules = parse_scenario(yaml.safe_load(store_info(con).scenario_yaml) or {}, "the store's scenario_yaml")
-    return BookingWindow(rules.min_hours_ahead, rules.max_days_ahead)
+    return BookingWindow(rules.availability.booking_window.min_hours_ahead, rules.availability.booking_window.max_days_ahead)
 
 
 class Provider:

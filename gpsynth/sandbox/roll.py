@@ -84,8 +84,8 @@ def regenerate(info: StoreInfo, today: date) -> Regenerated:
     if not info.scenario_yaml.strip():     # a store filled by loads, not generated: no rules to roll by
         return Regenerated(info.as_of, info.as_of, info.as_of, info.as_of)
     scenario = parse_scenario(yaml.safe_load(info.scenario_yaml), "the store's scenario_yaml")
-    old_last = info.as_of + timedelta(days=scenario.horizon_days - 1)
-    new_last = today + timedelta(days=scenario.horizon_days - 1)
+    old_last = info.as_of + timedelta(days=scenario.calendar.horizon_days - 1)
+    new_last = today + timedelta(days=scenario.calendar.horizon_days - 1)
     if new_last <= old_last:
         return Regenerated(info.as_of, info.as_of, old_last, old_last)
     plan = make_plan(scenario, info.seed, today)

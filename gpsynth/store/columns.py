@@ -14,36 +14,9 @@ from typing import Any
 
 from ..errors import GpsynthError
 from ..fhir import constants as c
+from ..fhir.reading import coding_code, contained, extension, identifier_value, reference_id
 
 SENSITIVE_CODE = "R"
-
-
-def reference_id(reference: Mapping | None, resource_type: str) -> str | None:
-    """`{"reference": "Location/1"}` -> "1"; None when absent or of another type."""
-    text = (reference or {}).get("reference") or ""
-    kind, _, found = text.partition("/")
-    return found if kind == resource_type and found and "/" not in found else None
-
-
-def identifier_value(resource: Mapping, system: str) -> str | None:
-    for identifier in resource.get("identifier") or ():
-        if identifier.get("system") == system and identifier.get("value"):
-            return identifier["value"]
-    return None
-
-
-def extension(resource: Mapping, url: str) -> Mapping | None:
-    for found in resource.get("extension") or ():
-        if found.get("url") == url:
-            return found
-    return None
-
-
-def coding_code(concept: Mapping | None) -> str | None:
-    for coding in (concept or {}).get("coding") or ():
-        if coding.get("code"):
-            return coding["code"]
-    return None
 
 
 def instant(value: str | None, where: str) -> str | None:
@@ -140,12 +113,6 @@ def patient(r: Mapping) -> dict:
             "registration_end": day(period.get("end"), "registrationPeriod.end"),
             "registration_type": coding_code(registration_type.get("valueCodeableConcept")) if registration_type else None,
             "state": patient_state(r), "deceased_at": instant(r.get("deceasedDateTime"), "Patient.deceasedDateTime")}
-
-
-def contained(r: Mapping, reference: Mapping | None) -> Mapping:
-    """The contained resource a `#id` reference points at; empty when there is none."""
-    local = ((reference or {}).get("reference") or "").removeprefix("#")
-    return next((x for x in r.get("contained") or () if local and x.get("id") == local), {})
 
 
 def appointment(r: Mapping) -> dict:

@@ -82,16 +82,24 @@ def stored_rows(con: duckdb.DuckDBPyConnection, resource_type: str, column: str,
                 typed: tuple[str, ...] | None = None) -> list[LiveRow]:
     """The store's rows whose `column` is one of `values` (a lookup the served store's indexes answer), in output
     order, with the typed columns `typed` (default: `LIVE_COLUMNS`) and `column` itself."""
-    table = resource_table(resource_type)
-    kinds = dict(table.columns)
     typed = LIVE_COLUMNS.get(resource_type, ()) if typed is None else typed
     if column != "id" and column not in typed:
         typed = (*typed, column)
+    marks = ", ".join("?" for _ in values)
+    return rows_where(con, resource_type, f'"{column}" IN ({marks})', list(values), typed)
+
+
+def rows_where(con: duckdb.DuckDBPyConnection, resource_type: str, condition: str, params: Sequence[Any],
+               typed: tuple[str, ...] | None = None) -> list[LiveRow]:
+    """The store's rows matching the SQL `condition`, in output order, with the typed columns `typed`
+    (default: `LIVE_COLUMNS`)."""
+    table = resource_table(resource_type)
+    kinds = dict(table.columns)
+    typed = LIVE_COLUMNS.get(resource_type, ()) if typed is None else typed
     names = ("id", "shard", "seq", "version_id", "last_updated", "resource", *typed)
     select = ", ".join(_readable(name, kinds[name]) for name in names)
-    marks = ", ".join("?" for _ in values)
     found = []
-    for row in con.execute(f'SELECT {select} FROM {table.name} WHERE "{column}" IN ({marks})', list(values)).fetchall():
+    for row in con.execute(f"SELECT {select} FROM {table.name} WHERE {condition}", list(params)).fetchall():
         row_id, shard, seq, version_id, last_updated, resource, *read = row
         columns = {name: instant_at(v) if kinds[name] == "TIMESTAMPTZ" and v is not None else v
                    for name, v in zip(typed, read, strict=True)}

@@ -23,26 +23,26 @@ from gpsynth.load.client import MAX_RETRY_AFTER, Reply, backoff, retry_after_sec
 from gpsynth.load.outcome import Refusal, bundle_outcomes, single_outcome
 from gpsynth.load.r4 import to_r4
 from gpsynth.load.sizing import BundleSizer
-from gpsynth.load.source import open_source
+from gpsynth.renditions import open_rendition
 from gpsynth.store import DEFAULT_STORE_NAME, open_store, transaction, update_resource
 
 STU3 = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Appointment-1"
 
 
 def test_ndjson_and_json_sources_hold_the_same_resources(small):
-    ndjson, bundles = open_source(small), open_source(small / "json")
+    ndjson, bundles = open_rendition(small), open_rendition(small / "json")
     assert ndjson.counts() == bundles.counts() == {t: len(r) for t, r in dataset(small).items()}
     assert list(ndjson.counts()) == list(RESOURCE_TYPES)
     for resource_type in RESOURCE_TYPES:
         by_id = [{r["id"]: r for r in map(orjson.loads, s.resources(resource_type))} for s in (ndjson, bundles)]
         assert by_id[0] == by_id[1]
-    assert open_source(small / "ndjson").fingerprint == ndjson.fingerprint != bundles.fingerprint
+    assert open_rendition(small / "ndjson").fingerprint == ndjson.fingerprint != bundles.fingerprint
 
 
 def test_a_store_holds_the_same_resources_and_a_booking_changes_its_fingerprint(small, tmp_path):
     shutil.copy(small / DEFAULT_STORE_NAME, tmp_path / DEFAULT_STORE_NAME)
-    store, ndjson = open_source(tmp_path / DEFAULT_STORE_NAME), open_source(small)
-    assert store.counts() == ndjson.counts() and open_source(tmp_path).fingerprint == store.fingerprint
+    store, ndjson = open_rendition(tmp_path / DEFAULT_STORE_NAME), open_rendition(small)
+    assert store.counts() == ndjson.counts() and open_rendition(tmp_path).fingerprint == store.fingerprint
     for resource_type in RESOURCE_TYPES:
         assert list(map(orjson.loads, store.resources(resource_type))) == list(map(orjson.loads, ndjson.resources(resource_type)))
     slot = orjson.loads(next(store.resources("Slot")))
@@ -50,11 +50,11 @@ def test_a_store_holds_the_same_resources_and_a_booking_changes_its_fingerprint(
     with transaction(con):
         update_resource(con, "Slot", {**slot, "status": "busy"}, "2026-11-25T09:00:00+00:00", status="busy")
     con.close()
-    assert open_source(tmp_path / DEFAULT_STORE_NAME).fingerprint != store.fingerprint
+    assert open_rendition(tmp_path / DEFAULT_STORE_NAME).fingerprint != store.fingerprint
 
 
 def test_bundles_are_puts_of_one_type_with_the_datasets_ids(small):
-    slots = tuple(open_source(small).resources("Slot"))[:100]
+    slots = tuple(open_rendition(small).resources("Slot"))[:100]
     body = orjson.loads(bundle_body("batch", entries(Chunk("Slot", 0, slots), "test")))
     assert body["type"] == "batch" and len(body["entry"]) == 100
     first = body["entry"][0]
@@ -69,7 +69,7 @@ def test_a_broken_resource_is_named_by_type_and_position(small):
 
 def test_plan_counts_resources_per_type_and_leaves_auto_choices_to_the_server(small, tmp_path):
     plan = plan_load(small, "http://fhir.example/R4", LoadOptions(only=("Appointment", "Slot"), checkpoint=tmp_path / "cp.json"))
-    counts = open_source(small).counts()
+    counts = open_rendition(small).counts()
     assert [(t.resource_type, t.resources, t.done) for t in plan.types] == [
         ("Slot", counts["Slot"], 0), ("Appointment", counts["Appointment"], 0)]
     assert (plan.mode, plan.bundle_size, plan.fhir_version) == ("auto", "auto", "auto")

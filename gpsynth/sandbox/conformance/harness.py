@@ -59,9 +59,10 @@ def no_store(response: Response) -> Response:
 
 
 class Harness:
-    def __init__(self, app: ASGIApp, journal: ConsumerJournal, chaos: Chaos, live: LivePage, admin: bool,
-                 admin_token: str | None, clock: Callable[[], float] = time.time):
-        self.app, self.journal, self.chaos, self.live = app, journal, chaos, live
+    def __init__(self, app: ASGIApp, gpc_app: ASGIApp, journal: ConsumerJournal, chaos: Chaos, live: LivePage,
+                 admin: bool, admin_token: str | None, clock: Callable[[], float] = time.time):
+        """`app` answers everything; `gpc_app`, the same answers to GP Connect requests by a shorter way."""
+        self.app, self.gpc_app, self.journal, self.chaos, self.live = app, gpc_app, journal, chaos, live
         self.admin, self.admin_token, self.clock = admin, admin_token, clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -119,7 +120,7 @@ class Harness:
             if fault is None or fault.kind in ("latency", "drop-after-commit"):
                 if fault is not None and fault.kind == "latency":
                     await asyncio.sleep(fault.duration)
-                await self.app(scope, receive, send_noting)
+                await self.gpc_app(scope, receive, send_noting)
                 if held and status is not None and 200 <= status < 300 and drop_connection(receive):
                     delivered = False
                     await asyncio.sleep(0)           # the server sees the connection is gone

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...fhir.constants import EXT_CANCELLATION_REASON
-from ...store.columns import extension
+from ...fhir.reading import extension
 from ...store.live_rows import LiveRow
 from ..appointment_checks import changed_elements
 from ..appointment_updates import check_update_body, updatable

@@ -21,7 +21,8 @@ import orjson
 
 from ...fhir import constants as c
 from ...fhir.common import delivery_channel_extension, practitioner_role_extension
-from ...store.columns import contained, derive_columns, extension, identifier_value, reference_id
+from ...fhir.reading import contained, extension, identifier_value, reference_id
+from ...store.columns import derive_columns
 from ...store.live_rows import LiveRow, new_row
 from ..appointment_checks import check_appointment
 from ..bundles import body, weak_etag

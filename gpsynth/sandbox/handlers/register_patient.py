@@ -20,7 +20,7 @@ from ...store.live_rows import LiveRow, new_row
 from ..bundles import searchset
 from ..context import GpcRequest, GpcResponse
 from ..directory import Practice
-from ..models import model_problem
+from ...fhir.model_check import model_problem
 from ..shapes import objects, one_object
 from ..errors import (BAD_REQUEST, DUPLICATE_REJECTED, INVALID_NHS_NUMBER, INVALID_PATIENT_DEMOGRAPHICS,
                       INVALID_RESOURCE)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from ...store.live_rows import READ_COLUMNS
 from ..bundles import searchset
 from ..context import GpcRequest, GpcResponse
 from ..errors import INVALID_PARAMETER, PATIENT_NOT_FOUND
@@ -31,14 +28,11 @@ async def retrieve_appointments(request: GpcRequest, provider: Provider) -> GpcR
     if last < first:
         raise INVALID_PARAMETER(f"start=le{last} is before start=ge{first}", rule="appointments-range")
     patient_id = request.path_params["id"]
-
-    patient, stored = await asyncio.gather(
-        provider.book.row("Patient", patient_id),
-        provider.book.stored("Appointment", "patient_id", patient_id, READ_COLUMNS["Appointment"]))
-    if patient is None or patient.columns.get("organization_id") != practice.organization_id:
+    await provider.registrations.load(practice)
+    if provider.registrations.state(practice, patient_id) is None:
         raise PATIENT_NOT_FOUND(f"No patient of {practice.ods_code} has the logical id {patient_id}")
-    rows = await provider.book.merged("Appointment", stored, provider.book.by_patient.get(patient_id, ()))
     earliest, latest = day_start(first), day_end(last)
+    rows = await provider.book.appointments_of(patient_id, earliest)
     found = sorted((seconds(row.columns["start"]), row.id, row.resource) for row in rows
                    if row.columns.get("patient_id") == patient_id
                    and row.columns.get("organization_id") == practice.organization_id

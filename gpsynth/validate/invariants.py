@@ -1,42 +1,29 @@
-"""Check a generated dataset against the FHIR STU3 models and gpsynth's own invariants.
+"""gpsynth's invariants over one rendition of a dataset, beyond what the FHIR models check.
 
-`validate_dataset` reads a dataset's renditions (``ndjson/`` with its manifest, ``json/`` collection or
-transaction Bundles, or a store) and checks each one as a dataset of its own; `check_resources` runs the same checks
-on any resources. Problems are values; `report_renderables` turns a report into rich tables.
-
-The models (fhir.resources 8.x) check structure and datatypes, not code bindings. The invariants check what
-gpsynth promises on top: meta per profile, ids, references that resolve, Europe/London offsets, slots
-booked at most once and busy exactly when booked, appointments that match their contiguous slots,
-cancellation reasons, NHS numbers and text limits; and the consistency of a patient's record: no two
-live appointments of one patient overlap, none before their registration or birth, registrations on or
-after 5 July 1948 and not before birth, appointments created before they start and never after
-meta.lastUpdated, and a "Clinician unavailable" cancellation leaves its slot busy-unavailable.
+Meta per profile, ids, references that resolve, Europe/London offsets, slots booked at most once and busy
+exactly when booked, appointments that match their contiguous slots, cancellation reasons, NHS numbers and
+text limits; and the consistency of a patient's record: no two live appointments of one patient overlap,
+none before their registration or birth, registrations on or after 5 July 1948 and not before birth,
+appointments created before they start and never after meta.lastUpdated, and a "Clinician unavailable"
+cancellation leaves its slot busy-unavailable.
 """
 
 from __future__ import annotations
 
 import hashlib
-import random
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from pathlib import Path
 
 import orjson
-from fhir.resources.STU3 import get_fhir_model_class
-from pydantic import ValidationError
-from rich.table import Table
-from rich.text import Text
 
-from .calendar import LONDON
-from .errors import GpsynthError
-from .fhir import constants as c
-from .identifiers import is_valid_nhs_number
-from .store import DEFAULT_STORE_NAME, open_store, resource_counts, stored_resources
-from .store.database import store_file
+from ..calendar import LONDON
+from ..fhir import constants as c
+from ..fhir.reading import extension
+from ..identifiers import is_valid_nhs_number
+from ..renditions import Problem
 
 # Found in the compact JSON of a resource: faster than walking it, and ids and instants never hold quotes.
 REFERENCE = re.compile(rb'"reference":"([^"]*)"')
@@ -48,28 +35,11 @@ CLINICIAN_UNAVAILABLE = "Clinician unavailable"   # a cancellation that takes th
 NHS_BEGAN = date(1948, 7, 5)
 
 
-@dataclass(frozen=True)
-class Problem:
-    check: str            # which rule: model, meta, id, reference, time, slot, booking, appointment, ...
-    where: str            # file and line or entry, e.g. ndjson/Slot.ndjson:12
-    resource_type: str
-    resource_id: str
-    message: str
-
-
-@dataclass
-class Report:
-    folder: Path
-    counts: dict[str, Counter] = field(default_factory=dict)   # rendition -> resource type -> resources
-    model_checked: Counter = field(default_factory=Counter)    # distinct resources validated by the models
-    problems: list[Problem] = field(default_factory=list)
-
-
-def _identity(resource: dict) -> tuple[str, str]:
+def identity(resource: dict) -> tuple[str, str]:
     return str(resource.get("resourceType", "?")), str(resource.get("id", "?"))
 
 
-def _digest(compact: bytes) -> bytes:
+def digest(compact: bytes) -> bytes:
     return hashlib.blake2b(compact, digest_size=16).digest()
 
 
@@ -98,10 +68,6 @@ def _london_problem(value: str) -> str | None:
     return None
 
 
-def _extension(resource: dict, url: str) -> dict | None:
-    return next((e for e in resource.get("extension", ()) if e.get("url") == url), None)
-
-
 def _target(reference: dict | None) -> tuple[str, str] | None:
     value = (reference or {}).get("reference", "")
     resource_type, _, resource_id = value.partition("/")
@@ -113,7 +79,7 @@ class _SlotFacts:
     schedule_id: str
     start: str
     end: str
-    status: str
+    status: str | None
     channel: str | None
 
 
@@ -121,7 +87,7 @@ class _SlotFacts:
 class _AppointmentFacts:
     id: str
     where: str
-    status: str
+    status: str | None
     slot_ids: tuple[str, ...]
     start: str
     end: str
@@ -156,10 +122,10 @@ class DatasetChecks:
         self.good_instants: set[bytes] = set()
 
     def problem(self, check: str, where: str, resource: dict, message: str):
-        self.problems.append(Problem(check, where, *_identity(resource), message))
+        self.problems.append(Problem(check, where, *identity(resource), message))
 
     def add(self, resource: dict, where: str) -> None:
-        resource_type, resource_id = _identity(resource)
+        resource_type, resource_id = identity(resource)
         if resource_type not in c.RESOURCE_TYPES:
             self.problem("read", where, resource, f"not a resource type gpsynth writes ({', '.join(c.RESOURCE_TYPES)})")
             return
@@ -171,7 +137,7 @@ class DatasetChecks:
             self.problem("id", where, resource, "another resource of this type has the same id")
         self.ids[resource_type].add(resource_id)
         compact = orjson.dumps(resource)
-        self.digests[(resource_type, resource_id)] = _digest(compact)
+        self.digests[(resource_type, resource_id)] = digest(compact)
         try:
             self._meta(resource, where)
             self._strings(resource, resource_type, resource_id, compact, where)
@@ -218,7 +184,7 @@ class DatasetChecks:
         start, end = _instant(_text(resource, "start")), _instant(_text(resource, "end"))
         if start and end and start >= end:
             self.problem("slot", where, resource, f"does not end ({resource['end']}) after it starts ({resource['start']})")
-        channel = (_extension(resource, c.EXT_DELIVERY_CHANNEL) or {}).get("valueCode")
+        channel = (extension(resource, c.EXT_DELIVERY_CHANNEL) or {}).get("valueCode")
         schedule = _target(resource.get("schedule"))
         self.slots[resource["id"]] = _SlotFacts(schedule[1] if schedule else "", _text(resource, "start"),
                                                 _text(resource, "end"), status, channel)
@@ -234,7 +200,7 @@ class DatasetChecks:
                 self.problem("nhs-number", where, resource, f"NHS number {number} is also Patient/{self.nhs_numbers[number]}'s")
             else:
                 self.nhs_numbers[number] = resource["id"]
-        registration = next((e.get("valuePeriod") or {} for e in (_extension(resource, c.EXT_REGISTRATION_DETAILS) or {})
+        registration = next((e.get("valuePeriod") or {} for e in (extension(resource, c.EXT_REGISTRATION_DETAILS) or {})
                              .get("extension", ()) if e.get("url") == "registrationPeriod"), {})
         born, registered = _text(resource, "birthDate"), str(registration.get("start", ""))[:10]
         if registered and registered < NHS_BEGAN.isoformat():
@@ -248,7 +214,7 @@ class DatasetChecks:
             if len(_text(resource, name)) > limit:
                 self.problem("text", where, resource, f"{name} has {len(resource[name])} characters; at most {limit} allowed")
         status = resource.get("status")
-        reason = (_extension(resource, c.EXT_CANCELLATION_REASON) or {}).get("valueString")
+        reason = (extension(resource, c.EXT_CANCELLATION_REASON) or {}).get("valueString")
         if status not in APPOINTMENT_STATUSES:
             self.problem("appointment", where, resource, f"status {status!r}; allowed: {', '.join(sorted(APPOINTMENT_STATUSES))}")
         if status == "cancelled" and not reason:
@@ -261,7 +227,7 @@ class DatasetChecks:
         actors = dict(t for t in (_target(p.get("actor")) for p in resource.get("participant", ())) if t)
         self.appointments.append(_AppointmentFacts(
             resource["id"], where, status, slot_ids, _text(resource, "start"), _text(resource, "end"),
-            resource.get("minutesDuration"), (_extension(resource, c.EXT_DELIVERY_CHANNEL) or {}).get("valueCode"), actors,
+            resource.get("minutesDuration"), (extension(resource, c.EXT_DELIVERY_CHANNEL) or {}).get("valueCode"), actors,
             _text(resource, "created"), str((resource.get("meta") or {}).get("lastUpdated", "")), reason))
 
     def finish(self) -> list[Problem]:
@@ -364,240 +330,3 @@ class DatasetChecks:
                 if slot.status != expected:
                     fail(f"cancelled ({appointment.cancellation_reason}), but Slot/{slot_id} is {slot.status!r}, "
                          f"not {expected!r}, and no other appointment books it")
-
-
-class ModelChecks:
-    """Validate resources against the fhir.resources STU3 models: all of them, or a seeded sample per type."""
-
-    def __init__(self, sample: int | None = None, seed: int = 0):
-        self.sample, self.rng = sample, random.Random(seed)
-        self.offered: Counter = Counter()
-        self.reservoirs: dict[str, list[tuple[dict, str]]] = defaultdict(list)
-        self.validated: set[bytes] = set()
-        self.checked: Counter = Counter()
-        self.problems: list[Problem] = []
-
-    def offer(self, resource: dict, where: str) -> None:
-        resource_type = str(resource.get("resourceType"))
-        if resource_type not in c.RESOURCE_TYPES:
-            return
-        if self.sample is None:
-            self._validate(resource, where)
-            return
-        self.offered[resource_type] += 1
-        reservoir = self.reservoirs[resource_type]
-        if len(reservoir) < self.sample:
-            reservoir.append((resource, where))
-        elif (slot := self.rng.randrange(self.offered[resource_type])) < self.sample:
-            reservoir[slot] = (resource, where)
-
-    def finish(self) -> list[Problem]:
-        for resource_type in sorted(self.reservoirs):
-            for resource, where in self.reservoirs.pop(resource_type):
-                self._validate(resource, where)
-        return self.problems
-
-    def _validate(self, resource: dict, where: str):
-        digest = _digest(orjson.dumps(resource))
-        if digest in self.validated:
-            return
-        self.validated.add(digest)
-        resource_type, resource_id = _identity(resource)
-        self.checked[resource_type] += 1
-        try:
-            get_fhir_model_class(resource_type).model_validate(resource)
-        except ValidationError as exc:
-            errors = exc.errors()
-            first = errors[0]
-            message = f"{'.'.join(map(str, first['loc'])) or resource_type}: {first['msg']}"
-            if len(errors) > 1:
-                message += f" (and {len(errors) - 1} more)"
-            self.problems.append(Problem("model", where, resource_type, resource_id, message))
-
-
-def check_resources(resources: Iterable[dict], sample: int | None = None) -> list[Problem]:
-    """Problems of one dataset given as resources (models and invariants); empty when all is well."""
-    invariants, models = DatasetChecks(), ModelChecks(sample)
-    for n, resource in enumerate(resources):
-        invariants.add(resource, f"resource {n}")
-        models.offer(resource, f"resource {n}")
-    return invariants.finish() + models.finish()
-
-
-def _read_json(path: Path, problems: list[Problem], label: str):
-    try:
-        return orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
-        problems.append(Problem("read", label, "-", "-", f"cannot read JSON: {exc}"))
-        return None
-
-
-def ndjson_resources(folder: Path, problems: list[Problem]) -> Iterator[tuple[dict, str]]:
-    """The resources of a Bulk Data folder, checked against its manifest."""
-    manifest = _read_json(folder / "manifest.json", problems, "ndjson/manifest.json")
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("output"), list):
-        problems.append(Problem("manifest", "ndjson/manifest.json", "-", "-", "not a Bulk Data manifest with an output list"))
-        return
-    listed = set()
-    for entry in manifest["output"]:
-        name, resource_type = str(entry.get("url")), entry.get("type")
-        label = f"ndjson/{name}"
-        listed.add(name)
-        lines = 0
-        if not (folder / name).is_file():
-            problems.append(Problem("manifest", "ndjson/manifest.json", str(resource_type), "-", f"lists {name}, which is not there"))
-            continue
-        with open(folder / name, "rb") as handle:
-            for lines, line in enumerate(handle, 1):
-                try:
-                    resource = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    problems.append(Problem("read", f"{label}:{lines}", str(resource_type), "-", f"not JSON: {exc}"))
-                    continue
-                if not isinstance(resource, dict) or resource.get("resourceType") != resource_type:
-                    problems.append(Problem("read", f"{label}:{lines}", str(resource_type), "-", f"not a {resource_type} resource"))
-                    continue
-                yield resource, f"{label}:{lines}"
-        if entry.get("count") != lines:
-            problems.append(Problem("manifest", "ndjson/manifest.json", str(resource_type), "-",
-                                    f"says {name} holds {entry.get('count')} resources; it holds {lines}"))
-    for path in sorted(folder.glob("*.ndjson")):
-        if path.name not in listed:
-            problems.append(Problem("manifest", f"ndjson/{path.name}", "-", "-", "an NDJSON file the manifest does not list"))
-
-
-def bundle_resources(folder: Path, problems: list[Problem]) -> Iterator[tuple[dict, str]]:
-    """The resources of collection or transaction Bundles; a transaction entry must PUT to Type/id."""
-    for path in sorted(folder.glob("*.json")):
-        label = f"json/{path.name}"
-        bundle = _read_json(path, problems, label)
-        if bundle is None:
-            continue
-        if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle" or bundle.get("type") not in ("collection", "transaction"):
-            problems.append(Problem("bundle", label, "Bundle", "-", "not a collection or transaction Bundle"))
-            continue
-        for n, entry in enumerate(bundle.get("entry", ()), 1):
-            resource, where = entry.get("resource"), f"{label} entry {n}"
-            if not isinstance(resource, dict):
-                problems.append(Problem("bundle", where, "Bundle", str(bundle.get("id")), "an entry without a resource"))
-                continue
-            if bundle["type"] == "transaction":
-                expected = {"method": "PUT", "url": "/".join(_identity(resource))}
-                if entry.get("request") != expected:
-                    problems.append(Problem("bundle", where, *_identity(resource), f"request is {entry.get('request')!r}; expected {expected!r}"))
-            yield resource, where
-
-
-def store_resources(store: Path, problems: list[Problem]) -> Iterator[tuple[dict, str]]:
-    """The resources a store holds now, bookings made by a sandbox included."""
-    con = open_store(store)
-    try:
-        for resource_type in resource_counts(con):
-            for n, text in enumerate(stored_resources(con, resource_type), 1):
-                yield orjson.loads(text), f"store {resource_type} row {n}"
-    finally:
-        con.close()
-
-
-def _compare_renditions(checks: dict[str, DatasetChecks]) -> list[Problem]:
-    """Every rendition of a folder must hold the same resources, byte for byte."""
-    if len(checks) < 2:
-        return []
-    (first, a), (second, b) = list(checks.items())[:2]
-    problems = []
-    for key in sorted(a.digests.keys() | b.digests.keys()):
-        if key not in b.digests or key not in a.digests:
-            missing = second if key not in b.digests else first
-            problems.append(Problem("renditions", f"{missing}/", *key, f"in {first if missing == second else second}/ but not in {missing}/"))
-        elif a.digests[key] != b.digests[key]:
-            problems.append(Problem("renditions", f"{second}/", *key, f"differs between {first}/ and {second}/"))
-    return problems
-
-
-Reader = Callable[[Path, list[Problem]], Iterator[tuple[dict, str]]]
-PROGRESS_EVERY = 1000       # resources between progress reports
-
-
-def renditions(path: Path) -> dict[str, tuple[Path, Reader]]:
-    """What `path` holds to check, by rendition: an output folder's ndjson/ and json/, one of those
-    folders itself, or a store (a store file, or a folder holding only a store)."""
-    if path.is_file() or path.suffix == ".duckdb":
-        return {"store": (store_file(path), store_resources)}
-    if not path.is_dir():
-        raise GpsynthError(f"{path}: no such folder or store; give the --out folder of a `gpsynth generate` run, "
-                           "its ndjson/ or json/ folder, or a store")
-    if (path / "manifest.json").is_file():
-        return {"ndjson": (path, ndjson_resources)}
-    found: dict[str, tuple[Path, Reader]] = {}
-    if (path / "ndjson" / "manifest.json").is_file():
-        found["ndjson"] = (path / "ndjson", ndjson_resources)
-    if (path / "json").is_dir() and any((path / "json").glob("*.json")):
-        found["json"] = (path / "json", bundle_resources)
-    if not found and any(path.glob("*.json")):
-        found["json"] = (path, bundle_resources)
-    if not found and (path / DEFAULT_STORE_NAME).is_file():
-        found["store"] = (path / DEFAULT_STORE_NAME, store_resources)
-    if not found:
-        raise GpsynthError(f"{path}: not a gpsynth output folder; expected ndjson/manifest.json, json/*.json or "
-                           f"{DEFAULT_STORE_NAME} (from `gpsynth generate --out FOLDER`)")
-    return found
-
-
-def validate_dataset(path: Path | str, *, sample: int | None = None,
-                     on_progress: Callable[[int], None] | None = None) -> Report:
-    """Check every rendition of a generated dataset (see `renditions`); raise GpsynthError if it is not one.
-
-    `on_progress(resources)` hears how many resources were read so far, every thousand or so.
-
-    >>> report = validate_dataset("out/", sample=1000)    # doctest: +SKIP
-    >>> report.problems
-    []
-    """
-    path = Path(path)
-    present = renditions(path)
-    report, models, checks, read = Report(path), ModelChecks(sample), {}, 0
-    for name, (where, reader) in present.items():
-        checks[name] = DatasetChecks()
-        for resource, label in reader(where, report.problems):
-            checks[name].add(resource, label)
-            models.offer(resource, label)
-            read += 1
-            if on_progress and read % PROGRESS_EVERY == 0:
-                on_progress(read)
-        report.problems += checks[name].finish()
-        report.counts[name] = checks[name].counts
-    report.problems += models.finish() + _compare_renditions(checks)
-    report.model_checked = models.checked
-    return report
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
-
-
-def report_renderables(report: Report, limit: int = 50) -> list:
-    """Rich tables for a report: resources checked by type, then the first `limit` problems and a count."""
-    counts = Table(title=Text(f"gpsynth validate {report.folder}"))
-    counts.add_column("resource")
-    for name in report.counts:
-        counts.add_column(name if name == "store" else f"{name}/", justify="right")
-    counts.add_column("model-checked", justify="right")
-    for resource_type in c.RESOURCE_TYPES:
-        row = [report.counts[name].get(resource_type, 0) for name in report.counts]
-        if any(row):
-            counts.add_row(resource_type, *(f"{n:,}" for n in row), f"{report.model_checked.get(resource_type, 0):,}")
-    if not report.problems:
-        return [counts, Text("No problems found.", style="bold green")]
-    by_check = Counter(p.check for p in report.problems)
-    listing = Table(title=f"{_count(len(report.problems), 'problem')} ({', '.join(f'{k} {n:,}' for k, n in by_check.most_common())})",
-                    show_lines=True)
-    listing.add_column("check")
-    listing.add_column("resource, where", overflow="fold", ratio=2)
-    listing.add_column("problem", overflow="fold", ratio=3)
-    for p in report.problems[:limit]:
-        listing.add_row(p.check, Text.assemble(f"{p.resource_type}/{p.resource_id}\n", (p.where, "dim")), Text(p.message))
-    renderables: list[Table | Text] = [counts, listing]
-    if len(report.problems) > limit:
-        renderables.append(Text(f"… and {_count(len(report.problems) - limit, 'more problem')} (raise --limit to list them)",
-                                style="bold"))
-    return renderables
