@@ -37,6 +37,7 @@ DEFAULTS: dict = {
         "count": 1,
         "list_size": {"mean": 3000, "sd": 0},
         "branch_sites": 1,
+        "area": "england",
         "ods_prefix": "GPS",
         "fixed": [],
     },

@@ -133,11 +133,17 @@ def prefix_shares(value: Any) -> tuple[tuple[str, float], ...]:
     return tuple(prefixes)
 
 
+PRACTICE_AREAS = ("england", "network")
+
+
 class Practices(Rule):
     count: Count = Field(description="Practices to generate (fixed practices first)")
     list_size: Annotated[ListSize, BeforeValidator(lambda v: {"mean": v, "sd": 0} if isinstance(v, int) else v),
                          Kind("whole number, or {mean, sd}")] = Field(description="Registered patients per practice")
     branch_sites: Amount = Field(description="Branch surgeries per practice, besides the main surgery")
+    area: Annotated[str, BeforeValidator(one_of(PRACTICE_AREAS, "area")), Kind(" | ".join(PRACTICE_AREAS))] = Field(
+        description="Where the practices sit: anywhere in England, or together as one primary care network "
+                    "(one postcode district and its neighbours)")
     ods_prefixes: Annotated[tuple[tuple[str, float], ...], BeforeValidator(prefix_shares),
                             Kind("prefix, or mapping of prefixes to shares")] = Field(
         alias="ods_prefix", description="Start of generated ODS codes; regional prefixes share the practices out")

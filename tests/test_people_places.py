@@ -188,3 +188,22 @@ def test_chosen_age_bands_keep_patients_inside_them():
     assert all(a <= 4 or a >= 90 for a in ages)
     assert 0.4 < sum(a <= 4 for a in ages) / len(ages) < 0.6
     assert 0.45 < sum(p.gender == "female" for p in patients) / len(patients) < 0.55
+
+
+def farthest_apart_km(district_indexes) -> float:
+    """The greatest distance between the centroids of any two of the districts."""
+    districts = pools().districts
+    lat, lon = districts.latitude[list(district_indexes)], districts.longitude[list(district_indexes)]
+    dlat = (lat[:, None] - lat[None, :]) * 111.2
+    dlon = (lon[:, None] - lon[None, :]) * 111.2 * np.cos(np.radians(lat.mean()))
+    return float(np.hypot(dlat, dlon).max())
+
+
+def test_a_networks_practices_sit_together_and_englands_spread_out(pcn, england_1pct):
+    codes = {code: i for i, code in enumerate(pools().districts.codes)}
+    network = [codes[POSTCODE.match(address["postalCode"]).group(1)]
+               for org in pcn.resources["Organization"] if org["id"] != "GPSH01" and org["id"] != "GPSU01"
+               for address in addresses_of(org)]
+    assert len(network) == 5
+    assert farthest_apart_km(network) < 40
+    assert farthest_apart_km([district for district, _ in england_1pct]) > 300

@@ -15,7 +15,8 @@ from .bookings import Booker
 from .patients import practice_patients
 from .pools import pools
 from .rota import SlotTimes, practice_open, schedule_slots, worked_sessions
-from .sites import consumer_organization, practice_district, practice_locations, practice_organization
+from .sites import (consumer_organization, network_district, practice_district, practice_locations,
+                    practice_organization)
 from .staff import practitioners, schedules
 
 
@@ -31,7 +32,8 @@ def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
     name_pools = pools()
     shard = Shard(practice.ods_code)
 
-    district = practice_district(rng["sites"], name_pools)
+    network = network_district(plan.seed, name_pools) if scenario.practices.area == "network" else None
+    district = practice_district(rng["sites"], name_pools, network)
     organization = practice_organization(rng["sites"], name_pools, practice, district)
     shard.locations = practice_locations(rng["sites"], name_pools, scenario, practice, organization, district)
     organization = dataclasses.replace(organization, main_location_id=shard.locations[0].id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from ..identifiers import derive_seed
 from ..plan import PracticePlan
 from ..records import Address, Location, Organization
 from ..scenario import Consumer, Scenario
@@ -12,9 +13,17 @@ from .pools import Pools
 PRACTICE_NAME_PATTERNS = ("{town} Surgery", "{town} Medical Centre", "{street} Health Centre", "{family} and Partners")
 
 
-def practice_district(rng: random.Random, pools: Pools) -> int:
-    """The postcode district a practice sits in (an index into pools.districts)."""
-    return rng.randrange(len(pools.districts.codes))
+def practice_district(rng: random.Random, pools: Pools, network: int | None = None) -> int:
+    """The postcode district a practice sits in (an index into pools.districts): anywhere, or the district of
+    its network's centre or one of its neighbours."""
+    if network is None:
+        return rng.randrange(len(pools.districts.codes))
+    return rng.choice((network, *pools.districts.neighbours(network)))
+
+
+def network_district(seed: int, pools: Pools) -> int:
+    """The district at the centre of a dataset's primary care network."""
+    return random.Random(derive_seed(seed, "network")).randrange(len(pools.districts.codes))
 
 
 def anywhere(rng: random.Random, pools: Pools) -> Address:

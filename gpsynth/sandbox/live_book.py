@@ -1,6 +1,7 @@
 """The live book: what the interactions changed since the last checkpoint, held in memory and in the journal.
 
-Interactions read through it (a row it holds is newer than the store's) and change through it. A
+Interactions read through it (a row it holds is newer than the store's; others come from the upcoming
+rows held in memory, gpsynth.sandbox.held_rows, or from the store) and change through it. A
 change reads what it needs, then is checked against the book as it is at that moment and applied in
 memory in one step of the event loop (`change`), so two bookings can never both find a slot free.
 It is appended to the journal and answered only once its batch of the journal is on disk: one
