@@ -305,7 +305,7 @@ def refresh_command(store, as_of) -> None:
     """Move a STORE's horizon forward to today, keeping every booking (what `gpsynth serve --roll` does).
 
     STORE is a store file, or the folder holding it."""
-    from .sandbox.roll import roll_store
+    from .roll import roll_store
     from .store import open_store, transaction
     from .store.database import store_file
     from .store.served import ask_server, server_info

@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 
 import duckdb
 import orjson
-import yaml
 
 from ..calendar import LONDON
 from ..errors import GpsynthError
-from ..scenario import parse_scenario
+from ..scenario import scenario_from_text
 from ..store.database import store_info
 
 MAX_SEARCH_DAYS = 14
@@ -38,7 +37,7 @@ class BookingWindow:
 def booking_window(con: duckdb.DuckDBPyConnection, now: datetime) -> BookingWindow:
     """Slot starts a provider serving this store accepts at `now`, from its scenario's booking window."""
     info = store_info(con)
-    rules = parse_scenario(yaml.safe_load(info.scenario_yaml) or {}, "the store's scenario_yaml")
+    rules = scenario_from_text(info.scenario_yaml, "the store's scenario_yaml")
     today = now.astimezone(LONDON).date()
     last_day = today + timedelta(days=rules.availability.booking_window.max_days_ahead + 1)
     return BookingWindow(now + max(timedelta(hours=rules.availability.booking_window.min_hours_ahead), SAFETY_MARGIN),

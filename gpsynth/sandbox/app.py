@@ -3,7 +3,7 @@
 Each practice is served at `/{ODS}/STU3/1/gpconnect`; while the store holds one practice, it is also
 served at `/STU3/1/gpconnect`. With `admin`, plain FHIR administration requests (gpsynth.sandbox.admin)
 are answered beside the GP Connect ones. With `roll`, the horizon is moved to today on start and again
-after every midnight (gpsynth.sandbox.roll). What the interactions change lives in the live book
+after every midnight (gpsynth.roll). What the interactions change lives in the live book
 (gpsynth.sandbox.live_book) and its journal until a checkpoint folds it into the store; other gpsynth
 commands reach the running sandbox through its control port (gpsynth.sandbox.control).
 """
@@ -47,7 +47,7 @@ from .middleware import SINGLE_ROOT, GpcGateway, NoStoreMiddleware, render_error
 from ..fhir.model_check import warm_up
 from .negotiation import Format
 from .provider import Provider
-from .roll import apply_roll, regenerate, roll_store, seconds_to_midnight
+from ..roll import apply_roll, regenerate, roll_store, seconds_to_midnight
 from .store_access import StoreAccess
 from .times import london_today
 

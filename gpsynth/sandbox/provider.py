@@ -7,9 +7,8 @@ from datetime import timedelta
 from functools import partial
 
 import duckdb
-import yaml
 
-from ..scenario import parse_scenario
+from ..scenario import scenario_from_text
 from ..store import store_info
 from ..store.ids import highest_numbers
 from .context import GpcRequest
@@ -40,7 +39,7 @@ class BookingWindow:
 
 def booking_window(con: duckdb.DuckDBPyConnection) -> BookingWindow:
     """The window in the rules the store was generated from."""
-    rules = parse_scenario(yaml.safe_load(store_info(con).scenario_yaml) or {}, "the store's scenario_yaml")
+    rules = scenario_from_text(store_info(con).scenario_yaml, "the store's scenario_yaml")
     return BookingWindow(rules.availability.booking_window.min_hours_ahead, rules.availability.booking_window.max_days_ahead)
 
 

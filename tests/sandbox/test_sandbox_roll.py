@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from sandbox_process import GpcClient, SandboxServer, booking, days_ahead, entries
 
 from gpsynth.cli import main
-from gpsynth.sandbox.roll import roll_store
+from gpsynth.roll import roll_store
 from gpsynth.store import open_store, store_info, transaction
 
 DAYS_BEHIND = 3

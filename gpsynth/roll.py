@@ -11,7 +11,7 @@ generation at another date numbers its slots differently. Each schedule's planni
 extended to the new last day, and the dataset's `as_of` records the new reference date.
 
 Regenerating is CPU work done outside the writer (`regenerate`); only `apply_roll` writes, in one
-transaction.
+transaction. `gpsynth refresh` rolls a store on disk; `gpsynth serve --roll` rolls the store it serves.
 """
 
 from __future__ import annotations
@@ -23,18 +23,17 @@ from datetime import date, datetime, time, timedelta
 import duckdb
 import orjson
 import pyarrow as pa
-import yaml
 
-from ..calendar import DAY_END, LONDON, london_instant
-from ..fhir import last_updated_for, render_shard
-from ..generate import practice_shard
-from ..plan import make_plan
-from ..records import Shard
-from ..scenario import parse_scenario
-from ..store import StoreInfo, store_info, update_resource
-from ..store.ids import highest_number
-from ..store.rows import shard_rows
-from ..store.schema import RESOURCE_TABLES
+from .calendar import DAY_END, LONDON, london_instant
+from .fhir import last_updated_for, render_shard
+from .generate import practice_shard
+from .plan import make_plan
+from .records import Shard
+from .scenario import scenario_from_text
+from .store import StoreInfo, store_info, update_resource
+from .store.ids import highest_number
+from .store.rows import shard_rows
+from .store.schema import RESOURCE_TABLES
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ def regenerate(info: StoreInfo, today: date) -> Regenerated:
     """The store's scenario generated again at `today`: each practice's slots and appointments on the new days."""
     if not info.scenario_yaml.strip():     # a store filled by loads, not generated: no rules to roll by
         return Regenerated(info.as_of, info.as_of, info.as_of, info.as_of)
-    scenario = parse_scenario(yaml.safe_load(info.scenario_yaml), "the store's scenario_yaml")
+    scenario = scenario_from_text(info.scenario_yaml, "the store's scenario_yaml")
     old_last = info.as_of + timedelta(days=scenario.calendar.horizon_days - 1)
     new_last = today + timedelta(days=scenario.calendar.horizon_days - 1)
     if new_last <= old_last:
