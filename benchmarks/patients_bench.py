@@ -76,7 +76,7 @@ def main():
     def ours():
         return [practice_patients(random.Random(derive_seed(p.seed, "patients")), name_pools, scenario, p, AS_OF,
                                   s.organizations[0].id, s.locations, s.practitioners, d)
-                for p, s, d in zip(practices, shards, districts)]
+                for p, s, d in zip(practices, shards, districts, strict=True)]
 
     made = ours()
     count = sum(len(patients) for patients in made)

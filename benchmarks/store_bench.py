@@ -88,7 +88,7 @@ def baseline_slot_rate(shards, info, sample: int) -> float:
             values = (slot.id, slot.schedule_id, slot.start, slot.end, slot.status, slot.delivery_channel, slot.bookable,
                       list(slot.restrict_org_types), list(slot.restrict_ods_codes), n, len(rows) + 1, 1,
                       info.last_updated, resource)
-            rows.append(dict(zip(slot_table.column_names, values)))
+            rows.append(dict(zip(slot_table.column_names, values, strict=True)))
             if len(rows) == sample:
                 break
         if len(rows) == sample:
@@ -97,7 +97,7 @@ def baseline_slot_rate(shards, info, sample: int) -> float:
         con = duckdb.connect(str(Path(tmp) / "baseline.duckdb"))
         con.execute(slot_table.ddl()).fetchall()
         started = time.perf_counter()
-        arrow_rows = pyarrow.Table.from_pylist(rows)
+        con.register("arrow_rows", pyarrow.Table.from_pylist(rows))
         con.execute("BEGIN TRANSACTION").fetchall()
         con.execute(f"INSERT INTO {slot_table.name} SELECT * FROM arrow_rows").fetchall()
         con.execute("COMMIT").fetchall()

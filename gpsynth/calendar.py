@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ import holidays
 LONDON = ZoneInfo("Europe/London")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_START, DAY_END = time(0, 0), time(23, 59, 59)  # the first and last wall-clock second of a day
+NOON = time(12)
 
 
 @lru_cache(maxsize=64)
@@ -22,7 +24,7 @@ def bank_holiday_name(day: date) -> str | None:
     return bank_holidays(day.year).get(day)
 
 
-def days_between(first: date, last: date):
+def days_between(first: date, last: date) -> Iterator[date]:
     """Every date from first to last inclusive."""
     for n in range((last - first).days + 1):
         yield first + timedelta(days=n)
@@ -41,11 +43,16 @@ def london_offset(day: date, at: time) -> str | None:
     time the autumn change repeats is taken at its first occurrence, whatever `at.fold` says.
     """
     local = datetime.combine(day, at.replace(fold=0), tzinfo=LONDON)
-    back = local.astimezone(timezone.utc).astimezone(LONDON)
+    back = local.astimezone(UTC).astimezone(LONDON)
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
         return None
-    seconds = int(local.utcoffset().total_seconds())
-    return f"+{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+    return _utc_offset(local)
+
+
+def _utc_offset(moment: datetime) -> str:
+    """The UTC offset of an aware datetime in ISO 8601 form, e.g. '+01:00'."""
+    hours_minutes = moment.strftime("%z")
+    return f"{hours_minutes[:3]}:{hours_minutes[3:5]}"
 
 
 def london_instant(day: date, at: time) -> str:
@@ -56,7 +63,7 @@ def london_instant(day: date, at: time) -> str:
     """
     offset = london_offset(day, at)
     if offset is None:
-        moved = datetime.combine(day, at.replace(fold=0), tzinfo=LONDON).astimezone(timezone.utc).astimezone(LONDON)
+        moved = datetime.combine(day, at.replace(fold=0), tzinfo=LONDON).astimezone(UTC).astimezone(LONDON)
         return moved.isoformat(timespec="seconds")
     return f"{day.isoformat()}T{at.isoformat(timespec='seconds')}{offset}"
 
@@ -64,9 +71,9 @@ def london_instant(day: date, at: time) -> str:
 def clock_changes(first: date, last: date) -> list[tuple[date, str]]:
     """Dates in [first, last] on which London changes its offset, with the new offset."""
     changes = []
-    previous = london_offset(first - timedelta(days=1), time(12))
+    previous = _utc_offset(datetime.combine(first - timedelta(days=1), NOON, tzinfo=LONDON))
     for day in days_between(first, last):
-        offset = london_offset(day, time(12))
+        offset = _utc_offset(datetime.combine(day, NOON, tzinfo=LONDON))  # noon: never skipped nor repeated
         if offset != previous:
             changes.append((day, offset))
         previous = offset

@@ -30,7 +30,7 @@ from .validate import report_renderables, validate_dataset
 
 @click.group(cls=Commands)
 @click.version_option(__version__, prog_name="gpsynth")
-def main():
+def main() -> None:
     """Generate linked, realistic, current GP Connect 1.2.7 appointment books."""
 
 
@@ -52,7 +52,7 @@ Examples:
               help="Output folder, created if need be, or an fsspec URL such as s3://bucket/data (written atomically).")
 @click.option("--overwrite", is_flag=True, help="Replace the output folder if it has content; only a folder gpsynth wrote.")
 def generate_command(scenario_name, seed, as_of, formats, bundle_kind, bundle_size, max_file_mb, workers, dask_address, out,
-                     overwrite):
+                     overwrite) -> None:
     """Generate a dataset into OUT."""
     scenario = load_scenario(scenario_name)
     options = OutputOptions(formats, bundle_kind, bundle_size, max_file_mb * 1024 * 1024)
@@ -81,7 +81,7 @@ Examples:
 @click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N",
               help="Check at most N resources of each type against the STU3 models. Invariants always cover all. Default: all.")
 @limit_option(50, "problems")
-def validate(dataset, sample, limit):
+def validate(dataset, sample, limit) -> None:
     """Check a generated dataset against the FHIR STU3 models and gpsynth's invariants; exit 1 on problems.
 
     FOLDER is the --out folder of `gpsynth generate`, or its ndjson/ or json/ folder; STORE is a store file or the
@@ -99,7 +99,7 @@ Examples:
   gpsynth scenarios pcn          print the pcn preset's rules
 """)
 @click.argument("name", required=False)
-def scenarios(name):
+def scenarios(name) -> None:
     """List the scenario presets, or show one."""
     if name:
         if name not in preset_names():
@@ -144,7 +144,7 @@ Examples:
 @click.option("--verify", is_flag=True, help="Afterwards, check that every loaded id is on the server (by count where "
                                              "it is exact, else by _id searches) and say how.")
 def load_command(source, server, mode, bundle_size, concurrency, only, fhir_version, keep_profiles, headers, timeout,
-                 retries, checkpoint, resume, dry_run, verify):
+                 retries, checkpoint, resume, dry_run, verify) -> None:
     """Load SOURCE (a store file or generated folder) into a FHIR server, resumably; exit 1 if anything failed."""
     options = LoadOptions(mode=parse_auto(mode), bundle_size=parse_bundle_size(bundle_size), concurrency=concurrency,
                           only=parse_only(only), fhir_version=parse_auto(fhir_version), keep_profiles=keep_profiles,
@@ -171,7 +171,7 @@ Examples:
 @store_argument
 @file_format_options(EXPORT_FORMATS)
 @out_folder_option
-def export_command(store, formats, bundle_kind, bundle_size, max_file_mb, out, overwrite):
+def export_command(store, formats, bundle_kind, bundle_size, max_file_mb, out, overwrite) -> None:
     """Write the dataset in a STORE out as files, exactly as `gpsynth generate` would have.
 
     STORE is a store file, or the folder holding it."""
@@ -194,7 +194,7 @@ Views: free_slots_by_day, patient_appointments, schedule_utilisation.
 @limit_option(100, "rows")
 @click.option("--format", "output_format", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True,
               help="A table to read, or csv, json or markdown for scripts and documents.")
-def sql(store, query, limit, output_format):
+def sql(store, query, limit, output_format) -> None:
     """Run a read-only SQL QUERY on a STORE (no other file can be read or written) and print the rows.
 
     STORE is a store file, or the folder holding it."""
@@ -230,7 +230,7 @@ Examples:
               help="Report on a consumer conformance journal (gpsynth serve --journal) instead of a store.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("report.html"), show_default=True, metavar="FILE",
               help="The HTML file to write, its folder created if need be (replaced whole when complete).")
-def report(store, journal, out):
+def report(store, journal, out) -> None:
     """Write a self-contained HTML report of what a STORE holds: counts, utilisation, fill rate, mix, patients, calendar;
     or, with --journal, of what a consumer did: requests, rules broken, latency, chaos faults and its reactions.
 
@@ -242,8 +242,8 @@ def report(store, journal, out):
     if journal is not None:
         from .report.consumer import write_consumer_report
 
-        written = write_consumer_report(journal, out)
-        console.print(f"{written.requests:,} requests, {written.violations:,} rules broken → {written.path}")
+        consumer = write_consumer_report(journal, out)
+        console.print(f"{consumer.requests:,} requests, {consumer.violations:,} rules broken → {consumer.path}")
         return
     with progress("writing the report"):
         written = write_report(store, out)
@@ -277,7 +277,7 @@ Examples:
 @click.option("--chaos", "chaos_file", type=click.Path(dir_okay=False, path_type=Path), metavar="RULES.yaml",
               help="Inject faults (errors, latency, hangs, taken slots, dropped connections) as these rules say.")
 def serve_command(store, host, port, provider_asid, admin, roll, access_log, admin_token, max_body, list_all, public_url,
-                  journal, chaos_file):
+                  journal, chaos_file) -> None:
     """Serve a STORE as a GP Connect 1.2.7 sandbox provider: every practice at /{ODS}/STU3/1/gpconnect.
 
     STORE is a store file, or the folder holding it."""
@@ -301,7 +301,7 @@ Examples:
 """)
 @store_argument
 @as_of_option("The day to roll to.")
-def refresh_command(store, as_of):
+def refresh_command(store, as_of) -> None:
     """Move a STORE's horizon forward to today, keeping every booking (what `gpsynth serve --roll` does).
 
     STORE is a store file, or the folder holding it."""
@@ -336,7 +336,7 @@ Examples:
               default="organization/*.read", show_default=True, help="The requested_scope of the interaction.")
 @click.option("--audience", default="https://authorize.fhir.nhs.net/token", show_default=True, help="The aud claim.")
 @click.option("--ods", "ods_code", default="GPCA0001", show_default=True, help="The requesting organisation's ODS code.")
-def token_command(scope, audience, ods_code):
+def token_command(scope, audience, ods_code) -> None:
     """Print an unsigned GP Connect JWT for the sandbox, valid for 300 seconds."""
     import time
 
@@ -361,7 +361,7 @@ Examples:
 @click.option("--search-days", type=click.IntRange(1, 14), default=1, show_default=True,
               help="Days each slot search covers, from the slot's day (GP Connect allows at most 14).")
 @click.option("--max-slots", type=click.IntRange(min=1), default=None, help="Most slot rows, earliest first. Default: all.")
-def feeders(store, tool, out, base_url, provider_asid, consumer_asid, search_days, max_slots, overwrite):
+def feeders(store, tool, out, base_url, provider_asid, consumer_asid, search_days, max_slots, overwrite) -> None:
     """Write load-test feeders from a STORE: CSV rows of free slots, bookable patients and consumers, and a script
     that searches, books, reads and cancels with GP Connect headers and JWTs.
 

@@ -33,7 +33,7 @@ class OneLineErrors(click.Command):
     """A click command whose every failure is one `error: …` line and exit code 2: bad options and arguments
     (no usage block), problems the user can fix, and files that cannot be read or written."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> NoReturn:
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)

@@ -22,7 +22,7 @@ class MemorySink:
 
     needs = frozenset({"records"})
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.shards: list[Shard] = []
         self.resources: dict[str, dict[str, dict]] = {t: {} for t in RESOURCE_TYPES}
 
@@ -47,7 +47,7 @@ class Dataset:
     shards: list[Shard] = field(repr=False)
 
     @classmethod
-    def generate(cls, scenario: Scenario, seed: int, as_of: date, folder: Path) -> "Dataset":
+    def generate(cls, scenario: Scenario, seed: int, as_of: date, folder: Path) -> Dataset:
         memory = MemorySink()
         generate(scenario, seed, as_of, folder, options=OutputOptions(("json", "ndjson")), workers=1, overwrite=True,
                  extra_sinks=[memory])

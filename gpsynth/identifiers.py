@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -21,7 +22,7 @@ ODS_CODE = re.compile(r"^[A-Z0-9]{1,9}$")
 
 def nhs_check_digit(stem: str) -> int | None:
     """The modulus-11 check digit of a 9-digit stem, or None when no valid number has this stem."""
-    total = sum(int(d) * w for d, w in zip(stem, NHS_NUMBER_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(stem, NHS_NUMBER_WEIGHTS, strict=True))
     check = 11 - total % 11
     if check == 11:
         return 0
@@ -45,7 +46,7 @@ def nhs_number(range_name: str, index: int) -> str:
     return next(nhs_numbers(range_name, index))
 
 
-def nhs_numbers(range_name: str, first_index: int):
+def nhs_numbers(range_name: str, first_index: int) -> Iterator[str]:
     """The valid numbers of a range in order, from the first_index-th.
 
     In any block of ten consecutive stems (last digit 0-9) the weighted sums differ by 2, so they
@@ -59,7 +60,8 @@ def nhs_numbers(range_name: str, first_index: int):
         if block >= 10**width:
             raise ValueError(f"NHS number range {range_name!r} holds {nhs_number_capacity(range_name)} numbers")
         base = f"{prefix}{block:0{width}d}"
-        base_sum = sum(int(d) * w for d, w in zip(base, NHS_NUMBER_WEIGHTS))
+        # The stem's last digit is weighed below, so the last weight is left unpaired here.
+        base_sum = sum(int(d) * w for d, w in zip(base, NHS_NUMBER_WEIGHTS, strict=False))
         taken = 0
         for last in range(10):
             check = 11 - (base_sum + 2 * last) % 11
@@ -91,7 +93,7 @@ def nhs_number_block(range_name: str, first_index: int, count: int) -> list[str]
     last = position + (position >= invalid_last)
     check = (11 - (total + 2 * last) % 11) % 11
     return [f"{prefix}{stem:0{width}d}{digit}{check_digit}"
-            for stem, digit, check_digit in zip(block.tolist(), last.tolist(), check.tolist())]
+            for stem, digit, check_digit in zip(block.tolist(), last.tolist(), check.tolist(), strict=True)]
 
 
 def next_invalid_last_digit(base_sum: np.ndarray) -> np.ndarray:

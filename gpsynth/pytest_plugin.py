@@ -12,29 +12,35 @@ once per test session.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # the plugin loads in every pytest run: the generator is imported only when a test asks
+    from .fixtures import Dataset
 
 DEFAULTS = {"scenario": "demo", "seed": "1", "as_of": ""}
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("gpsynth_scenario", "gpsynth preset name or scenario file for gpsynth_dataset", default=DEFAULTS["scenario"])
     parser.addini("gpsynth_seed", "seed for gpsynth_dataset", default=DEFAULTS["seed"])
     parser.addini("gpsynth_as_of", "reference date YYYY-MM-DD for gpsynth_dataset (default: today)", default=DEFAULTS["as_of"])
 
 
-def pytest_configure(config):
+def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "gpsynth(scenario=None, seed=None, as_of=None): the dataset gpsynth_dataset gives this test")
 
 
 class DatasetCache:
     """One generated dataset per (scenario, seed, as-of) for the whole session."""
 
-    def __init__(self, root):
-        self.root, self.datasets = root, {}
+    def __init__(self, root: Path):
+        self.root = root
+        self.datasets: dict[tuple[str, int, date], Dataset] = {}
 
-    def get(self, scenario_name: str, seed: int, as_of: date):
+    def get(self, scenario_name: str, seed: int, as_of: date) -> Dataset:
         from .fixtures import Dataset
         from .scenario import load_scenario
 
@@ -51,7 +57,7 @@ def gpsynth_datasets(tmp_path_factory) -> DatasetCache:
 
 
 @pytest.fixture
-def gpsynth_dataset(request, gpsynth_datasets):
+def gpsynth_dataset(request: pytest.FixtureRequest, gpsynth_datasets: DatasetCache) -> Dataset:
     """The generated dataset for this test: gpsynth.fixtures.Dataset."""
     marker = request.node.get_closest_marker("gpsynth")
     chosen = dict(marker.kwargs) if marker else {}

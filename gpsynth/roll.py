@@ -141,15 +141,15 @@ def apply_roll(con: duckdb.DuckDBPyConnection, regenerated: Regenerated) -> Roll
     shards = dict(con.execute("SELECT practice_ods, shard FROM shard WHERE shard > 0").fetchall())
     last_updated = last_updated_for(regenerated.as_of)
     slots = appointments = 0
-    by_practice = {}
-    for days in regenerated.practices:
-        if days.ods_code not in shards:
+    by_practice: dict[str, tuple[int, int]] = {}
+    for practice in regenerated.practices:
+        if practice.ods_code not in shards:
             continue
-        shard = _renumbered(con, days)
-        _insert(con, shards[days.ods_code], shard, last_updated)
-        _extend_schedules(con, days.ods_code, regenerated.new_last_day, last_updated)
+        shard = _renumbered(con, practice)
+        _insert(con, shards[practice.ods_code], shard, last_updated)
+        _extend_schedules(con, practice.ods_code, regenerated.new_last_day, last_updated)
         slots, appointments = slots + len(shard.slots), appointments + len(shard.appointments)
-        by_practice[days.ods_code] = (len(shard.slots), len(shard.appointments))
+        by_practice[practice.ods_code] = (len(shard.slots), len(shard.appointments))
     con.execute("UPDATE dataset SET as_of = ?", [regenerated.as_of]).fetchall()
     days = (regenerated.new_last_day - regenerated.old_last_day).days
     return Rolled(regenerated.previous_as_of, regenerated.as_of, days, slots, appointments, by_practice)

@@ -68,7 +68,7 @@ def mod11_valid(number: str) -> bool:
     """The NHS number check, written out: weights 10..2 on the first nine digits, 11 - remainder, 10 invalid."""
     if len(number) != 10 or not number.isdigit():
         return False
-    check = (11 - sum(int(d) * w for d, w in zip(number, range(10, 1, -1))) % 11) % 11
+    check = (11 - sum(int(d) * w for d, w in zip(number[:9], range(10, 1, -1), strict=True)) % 11) % 11
     return check != 10 and check == int(number[9])
 
 

@@ -37,12 +37,13 @@ def slots_on(day: date, n: int) -> list[Slot]:
 def test_a_day_never_fills_past_max_fill_and_books_no_more_than_the_demand(demand, capacities, max_fill):
     scenario = parse_scenario({"demand": {"max_fill": max_fill}}, "<test>")
     days = [FIRST + timedelta(days=n) for n in range(len(capacities))]
-    slots = [slot for day, n in zip(days, capacities) for slot in slots_on(day, n)]
+    slots = [slot for day, n in zip(days, capacities, strict=True) for slot in slots_on(day, n)]
     fill = day_fill(scenario, demand, slots, days)
-    assert set(fill) == {day for day, n in zip(days, capacities) if n}
+    assert set(fill) == {day for day, n in zip(days, capacities, strict=True) if n}
     assert all(0 <= share <= max_fill + 1e-12 for share in fill.values())
-    booked = sum(fill[day] * n for day, n in zip(days, capacities) if n)
-    waiting = demand / 365 / (sum(scenario.demand.weekday_weights) / 7) * (1 + sum(scenario.demand.weekday_weights[d.weekday()] for d in days))
+    booked = sum(fill[day] * n for day, n in zip(days, capacities, strict=True) if n)
+    weights = scenario.demand.weekday_weights
+    waiting = demand / 365 / (sum(weights) / 7) * (1 + sum(weights[d.weekday()] for d in days))
     assert booked <= waiting + 1e-6
 
 

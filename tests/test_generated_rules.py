@@ -33,7 +33,7 @@ LONDON = ZoneInfo("Europe/London")
 def stretches(session: Session):
     """The parts of a session between its breaks, as (start, end) times of day."""
     edges = [session.start, *[t for pause in session.breaks for t in pause], session.end]
-    return list(zip(edges[::2], edges[1::2]))
+    return list(zip(edges[::2], edges[1::2], strict=True))
 
 
 def staff_groups(data) -> dict[str, list]:

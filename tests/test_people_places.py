@@ -142,7 +142,7 @@ def test_patients_live_in_their_practices_district_or_a_neighbouring_one(england
 
 def test_addresses_are_well_formed_in_england_with_matching_towns_and_counties(pcn):
     districts = pools().districts
-    where = {code: (town, county) for code, town, county in zip(districts.codes, districts.towns, districts.counties)}
+    where = {code: (town, county) for code, town, county in zip(districts.codes, districts.towns, districts.counties, strict=True)}
     addresses = [a for t in ("Patient", "Organization", "Location") for r in pcn.resources[t] for a in addresses_of(r)]
     assert len(addresses) > 30_000
     good = [a for a in addresses if (m := POSTCODE.match(a["postalCode"])) and m.group(1) in where

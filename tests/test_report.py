@@ -77,7 +77,7 @@ def test_counts_by_type_and_practice(dataset, html):
     assert totals == {t: len(rs) for t, rs in resources.items()}
 
     locations = dataset.by_id("Location")
-    practice_of_location = {i: l["managingOrganization"]["reference"].removeprefix("Organization/") for i, l in locations.items()}
+    practice_of_location = {i: loc["managingOrganization"]["reference"].removeprefix("Organization/") for i, loc in locations.items()}
     practices = {o["id"]: o for o in resources["Organization"] if o["id"] in practice_of_location.values()}
     schedules = dataset.by_id("Schedule")
 

@@ -87,21 +87,21 @@ async def _sandbox_administration(client: FhirClient) -> ServerFacts:
     return facts
 
 
-def _json(body: bytes):
+def _json(body: bytes) -> object:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
 
 
-def _facts(status: int, body) -> ServerFacts:
+def _facts(status: int, body: object) -> ServerFacts:
     if status != 200 or not isinstance(body, dict) or body.get("resourceType") != "CapabilityStatement":
         return ServerFacts()
     rest = next((r for r in body.get("rest") or () if isinstance(r, dict) and r.get("mode") == "server"), {})
     system = {i.get("code") for i in rest.get("interaction") or () if isinstance(i, dict)}
     resources = [r for r in rest.get("resource") or () if isinstance(r, dict)]
     updates = {i.get("code") for r in resources for i in r.get("interaction") or () if isinstance(i, dict)}
-    software = body.get("software") if isinstance(body.get("software"), dict) else {}
+    software = body["software"] if isinstance(body.get("software"), dict) else {}
     return ServerFacts(body.get("fhirVersion"), software.get("name"),
                        "transaction" in system if rest else None, "batch" in system if rest else None,
                        "update" in updates if resources else None)

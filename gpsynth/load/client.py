@@ -74,7 +74,7 @@ class FhirClient:
         self.http = httpx.AsyncClient(
             base_url=base + "/", headers=merged, timeout=httpx.Timeout(policy.timeout),
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections))
-        self.retries = Counter()  # reason → retries
+        self.retries: Counter[str] = Counter()  # reason → retries
         self.rng = random.Random()
 
     async def __aenter__(self) -> FhirClient:
@@ -95,7 +95,7 @@ class FhirClient:
                 reason, detail = _describe(exc)
                 if retry >= retries:
                     raise ServerUnreachable(f"{method} {self.base}/{path}: {reason} ({detail}), still after {retry} retries; "
-                                            "the checkpoint holds what was loaded: rerun with --resume", f"{reason} ({detail})")
+                                            "the checkpoint holds what was loaded: rerun with --resume", f"{reason} ({detail})") from exc
                 wait = backoff(self.policy, retry + 1, None, self.rng)
             else:
                 if not retryable(response.status_code) or retry >= retries:

@@ -31,7 +31,7 @@ from .client import FhirClient, ServerUnreachable, backoff, retryable
 from .options import LoadOptions, check_server
 from .outcome import EntryOutcome, Refusal, bundle_outcomes, single_outcome
 from .r4 import to_r4
-from .report import MAX_FAILURES, Failure, LoadPlan, LoadReport, PlannedType, TypeTally
+from .report import MAX_FAILURES, Failure, LoadPlan, LoadReport, PlannedType, TypeTally, TypeVerification
 from .sizing import AUTO_START, BundleSizer
 from .verify import spread, verify_type
 
@@ -172,7 +172,8 @@ class _Load:
     async def _produce(self, resource_type: str, queue: asyncio.Queue, workers: int) -> None:
         """Cut the type's resources not yet confirmed into runs of consecutive positions, each at most the
         current bundle size."""
-        checkpoint, batch, first = self.checkpoint, [], 0
+        checkpoint, first = self.checkpoint, 0
+        batch: list[bytes] = []
         for position, resource in enumerate(self.prepared.source.resources(resource_type)):
             confirmed = checkpoint is not None and checkpoint.is_done(resource_type, position)
             if batch and (confirmed or len(batch) >= self.sizer.size):
@@ -250,8 +251,8 @@ class _Load:
             answered = bundle_outcomes(reply, len(pending), kind)
             if isinstance(answered, Refusal):
                 return answered
-            outcomes.update(zip(pending, answered))
-            again = [i for i, o in zip(pending, answered) if kind == "batch" and retryable(o.status)]
+            outcomes.update(zip(pending, answered, strict=True))
+            again = [i for i, o in zip(pending, answered, strict=True) if kind == "batch" and retryable(o.status)]
             if not again or retry == policy.retries:
                 return [outcomes[i] for i in range(len(items))]
             retry += 1
@@ -264,7 +265,7 @@ class _Load:
         tally.bundles += 1
         tally.sent += len(items)
         stored_from = None  # the start of the current run of stored positions, to mark in the checkpoint
-        for position, (item, outcome) in enumerate(zip(items, outcomes), start=first):
+        for position, (item, outcome) in enumerate(zip(items, outcomes, strict=True), start=first):
             if outcome.ok:
                 if outcome.status == 201:
                     tally.created += 1
@@ -295,7 +296,7 @@ class _Load:
                 "outcome": outcome.message, "resource": orjson.Fragment(item.body)}
         self.failed_file.write(orjson.dumps(line) + b"\n")
 
-    async def _verify(self, client: FhirClient):
+    async def _verify(self, client: FhirClient) -> tuple[TypeVerification, ...]:
         """Every type read back (gpsynth.load.verify), its ids taken from the source again."""
         checked = []
         for resource_type, tally in self.tallies.items():
@@ -311,5 +312,8 @@ def _first_gpsynth_error(grouped: BaseExceptionGroup) -> BaseException:
     pending = [grouped]
     while pending:
         for exc in pending.pop().exceptions:
-            (pending if isinstance(exc, BaseExceptionGroup) else flat).append(exc)
+            if isinstance(exc, BaseExceptionGroup):
+                pending.append(exc)
+            else:
+                flat.append(exc)
     return next((e for e in flat if isinstance(e, GpsynthError)), flat[0])

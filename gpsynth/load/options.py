@@ -29,7 +29,7 @@ class RetryPolicy:
     cap: float = 30.0
     timeout: float = 60.0  # seconds for one request to be written and answered
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.retries < 0:
             raise GpsynthError(f"--retries must be 0 or more, got {self.retries}")
         if self.base <= 0 or self.cap < self.base:
@@ -60,7 +60,7 @@ class LoadOptions:
     verify: bool = False
     verify_samples: int = 5
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.mode is not None and self.mode not in MODES:
             raise GpsynthError(f"unknown --mode {self.mode!r}; allowed: auto, {', '.join(MODES)}")
         if self.fhir_version is not None and self.fhir_version not in FHIR_VERSIONS:

@@ -53,8 +53,10 @@ def _listed(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _renamed_reference(value):
-    reference = value.get("reference", "") if isinstance(value, dict) else ""
+def _renamed_reference(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    reference = value.get("reference", "")
     for old, new in REFERENCE_RENAMES.items():
         if reference.startswith(old):
             return {**value, "reference": new + reference[len(old):]}

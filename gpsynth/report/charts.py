@@ -19,7 +19,7 @@ FEMALE, MALE = "#c05621", "#2c7a7b"
 
 def shade(fraction: float) -> str:
     fraction = min(max(fraction, 0.0), 1.0)
-    red, green, blue = (round(a + (b - a) * fraction) for a, b in zip(LOW, HIGH))
+    red, green, blue = (round(a + (b - a) * fraction) for a, b in zip(LOW, HIGH, strict=True))
     return f"#{red:02x}{green:02x}{blue:02x}"
 
 
@@ -91,7 +91,7 @@ def fill_bars(days: list[tuple[int, int, int]]) -> str:
     return svg(width, top + height + bottom + 4, "Fill rate by days ahead", body)
 
 
-def grouped_bars(rows: list[tuple[str, int, int]], series: tuple[str, str]) -> str:
+def grouped_bars(rows: list[tuple[str, float, float]], series: tuple[str, str]) -> str:
     """Two horizontal bars per row (e.g. slots and appointments per delivery channel) on one count scale."""
     label_w, bar_max, bar_h, gap = 215, 250, 12, 10
     most = max((max(a, b) for _, a, b in rows), default=0) or 1

@@ -167,7 +167,7 @@ def timeline(entries: list[dict]) -> str:
         return charts.svg(600, 40, "No requests", [charts.text(10, 24, "No requests in the journal")])
     first, last = entries[0]["_at"], entries[-1]["_at"]
     width = max(last - first, 1e-3) / TIMELINE_BUCKETS
-    buckets = [Counter() for _ in range(TIMELINE_BUCKETS)]
+    buckets: list[Counter[str]] = [Counter() for _ in range(TIMELINE_BUCKETS)]
     for entry in entries:
         kind = "chaos" if entry.get("chaos") else "broke" if entry["violations"] else "clean"
         buckets[min(int((entry["_at"] - first) / width), TIMELINE_BUCKETS - 1)][kind] += 1
@@ -176,7 +176,7 @@ def timeline(entries: list[dict]) -> str:
     colours = {"clean": "#38a169", "broke": "#c53030", "chaos": "#6b46c1"}
     body = [charts.text(left - 4, top + 8, str(most), "end"), charts.text(left - 4, top + height, "0", "end")]
     for i, bucket in enumerate(buckets):
-        y = top + height
+        y: float = top + height
         for kind in ("clean", "broke", "chaos"):
             h = height * bucket[kind] / most
             y -= h

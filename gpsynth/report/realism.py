@@ -6,6 +6,7 @@ Every metric is read from a store. "Settled" appointments are those that start i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -49,9 +50,9 @@ class Metric:
         return f"{self.value:,.2f}"
 
 
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params=()) -> float | None:
-    value = con.execute(sql, list(params)).fetchone()[0]
-    return None if value is None else float(value)
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Iterable[object] = ()) -> float | None:
+    row = con.execute(sql, list(params)).fetchone()
+    return None if row is None or row[0] is None else float(row[0])
 
 
 def _settled(first: date, as_of: date) -> str:

@@ -193,6 +193,8 @@ class AdminApi:
         if path == ADMIN_ROOT or path.startswith(ADMIN_ROOT + "/"):
             return None, path[len(ADMIN_ROOT):].strip("/")
         root = SERVICE_ROOT.match(path)
+        if root is None:  # `handles` lets through only the administration root and practices' service roots
+            raise EntryError(404, "not-found", f"{path} is not an administration path")
         if method == "GET" and root["ods"] not in self.provider.directory.practices:
             raise EntryError(404, "not-found", f"this store holds no practice {root['ods']}; the whole store is at {ADMIN_ROOT}")
         return root["ods"], path[root.end():].strip("/")
@@ -258,22 +260,23 @@ class AdminApi:
         written = await self.store(ods, [entry for entry in checked if isinstance(entry, Put)])
         by_key = {(w.resource_type, w.id): w for w in written}
         last_modified = london_instant(self.clock())
-        entries = []
+        entries: list[dict[str, object]] = []
         for entry in checked:
             if isinstance(entry, EntryError):
                 entries.append({"response": {"status": str(entry.status),
                                              "outcome": outcome_resource(entry.code, entry.diagnostics)}})
                 continue
             done = by_key[(entry.resource_type, entry.resource["id"])]
-            answer = {"response": {"status": "201 Created" if done.created else "200 OK",
-                                   "location": f"{done.resource_type}/{done.id}/_history/{done.version_id}",
-                                   "etag": f'W/"{done.version_id}"', "lastModified": last_modified}}
+            stored: dict[str, object] = {"status": "201 Created" if done.created else "200 OK",
+                                         "location": f"{done.resource_type}/{done.id}/_history/{done.version_id}",
+                                         "etag": f'W/"{done.version_id}"', "lastModified": last_modified}
             if done.unchanged:
-                answer["response"]["outcome"] = UNCHANGED
+                stored["outcome"] = UNCHANGED
+            answer: dict[str, object] = {"response": stored}
             if prefer is Prefer.REPRESENTATION:
                 answer = {"resource": orjson.Fragment(done.resource), **answer}
             entries.append(answer)
-        response = {"resourceType": "Bundle", "type": BUNDLE_TYPES[bundle_type]}
+        response: dict[str, object] = {"resourceType": "Bundle", "type": BUNDLE_TYPES[bundle_type]}
         if entries:
             response["entry"] = entries
         return Response(orjson.dumps(response), media_type=FHIR_JSON)

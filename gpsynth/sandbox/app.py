@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -170,7 +170,7 @@ class Sandbox:
                 log.exception("rolling the horizon to %s failed; the store is unchanged", today)
 
     @contextlib.asynccontextmanager
-    async def lifespan(self, app: Starlette):
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         self.lock.publish(self.options.public_url, await self.control.start())
         tasks = [asyncio.create_task(self.book.run_checkpoints()), asyncio.create_task(self.book.hold_upcoming()),
                  asyncio.create_task(self.provider.registrations.preload(list(self.provider.directory.practices.values())))]

@@ -31,7 +31,7 @@ class Stored:
 def check_update_body(request: GpcRequest, row: LiveRow | None, may_change: tuple[str, ...]) -> Mapping:
     """The body of an amend or cancel: an Appointment with the id of the URL. A body that is the stored appointment
     (`row`) as read, apart from what the interaction may change, is not put through the STU3 model again."""
-    sent = request.body
+    sent = request.sent_resource
     url_id = request.path_params["id"]
     if row is not None and sent.get("id") == url_id and as_stored_but(sent, orjson.loads(row.resource), may_change):
         check_texts(sent)

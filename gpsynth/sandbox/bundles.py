@@ -15,7 +15,7 @@ from .negotiation import Format
 from .times import london_instant
 
 
-def body(resource: bytes, fmt: Format):
+def body(resource: bytes, fmt: Format) -> orjson.Fragment | dict:
     """A stored resource as GpcResponse.resource for `fmt`."""
     return orjson.Fragment(resource) if fmt is Format.JSON else orjson.loads(resource)
 
@@ -29,7 +29,7 @@ def searchset(resources: Iterable[bytes], fmt: Format, now: float, service_root:
     """A searchset Bundle of stored resources, without paging: each entry with its fullUrl under `service_root`
     and its search mode (`match` for the `matched` type searched for, `include` for what came with it), and
     `total` the number of matches; `profiled` adds GPConnect-Searchset-Bundle-1."""
-    meta = {"lastUpdated": london_instant(now)}
+    meta: dict[str, str | list[str]] = {"lastUpdated": london_instant(now)}
     if profiled:
         meta["profile"] = [PROFILE["Bundle"]]
     entries, total = [], 0

@@ -75,7 +75,7 @@ def _entries(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Entry]:
 
 
 def load_directory(con: duckdb.DuckDBPyConnection) -> Directory:
-    practices = {}
+    practices: dict[str, Practice] = {}
     for row in con.execute(PRACTICES_SQL).fetchall():
         practices.setdefault(row[0], Practice(*row))
     schedules = {row[0]: ScheduleEntry(row[0], row[1], row[2].encode(), *row[3:]) for row in con.execute(

@@ -17,7 +17,7 @@ import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from fhir.resources.STU3 import get_fhir_model_class
 from fhir_core.utils import get_fhir_type_name, is_list_type, is_primitive_type
@@ -66,7 +66,7 @@ class _Type:
     is_resource: bool
 
 
-@lru_cache(maxsize=None)
+@cache
 def _type(name: str) -> _Type:
     try:
         model = get_fhir_model_class(name)
@@ -129,7 +129,7 @@ def _write_children(parent: etree._Element, spec: _Type, obj: Mapping, path: str
             extras = [None] * len(values) if extra is None and isinstance(values, list) else extra
             if not isinstance(values, list) or not isinstance(extras, list) or len(values) != len(extras):
                 raise FhirXmlError(f"{where}: a repeating element must be a JSON array")
-            for item, item_extra in zip(values, extras):
+            for item, item_extra in zip(values, extras, strict=True):
                 _write_child(parent, element, item, item_extra, where)
         else:
             _write_child(parent, element, value, extra, where)

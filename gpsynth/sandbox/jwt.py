@@ -177,11 +177,11 @@ def _model_problem(resource_type: str, value: bytes) -> str | None:
 
 def _check_times(iat: int, exp: int, now: float) -> None:
     if exp - iat != TOKEN_LIFETIME_SECONDS:
-        raise BAD_REQUEST(f"The JWT claim exp must be exactly iat + {TOKEN_LIFETIME_SECONDS}; it is iat + {exp - iat}", rule="jwt-lifetime")
+        raise BAD_REQUEST(f"The JWT claim exp must be exactly iat + {TOKEN_LIFETIME_SECONDS}; it is iat + {exp - iat}",
+                          rule="jwt-lifetime")
     if iat > now + FUTURE_IAT_LEEWAY_SECONDS:
-        raise BAD_REQUEST(
-            f"The JWT claim iat is {iat - now:.0f} s in the future; at most {FUTURE_IAT_LEEWAY_SECONDS} s is tolerated", rule="jwt-iat-future"
-        )
+        raise BAD_REQUEST(f"The JWT claim iat is {iat - now:.0f} s in the future; at most {FUTURE_IAT_LEEWAY_SECONDS} s is tolerated",
+                          rule="jwt-iat-future")
     if exp < now:
         raise BAD_REQUEST(f"The JWT expired {now - exp:.0f} s ago (exp {exp})", rule="jwt-expired")
 

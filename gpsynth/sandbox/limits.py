@@ -27,7 +27,8 @@ HEADERS_TOO_LARGE = SpineError(431, "too-costly", "BAD_REQUEST")
 def check_header_size(scope: Scope) -> None:
     size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
     if size > MAX_HEADER_BYTES:
-        raise HEADERS_TOO_LARGE(f"The request's headers have {size:,} bytes; this server takes at most {MAX_HEADER_BYTES:,}", rule="request-size")
+        raise HEADERS_TOO_LARGE(f"The request's headers have {size:,} bytes; this server takes at most {MAX_HEADER_BYTES:,}",
+                                rule="request-size")
 
 
 def declared_length(scope: Scope) -> int | None:

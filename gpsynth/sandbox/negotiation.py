@@ -127,8 +127,10 @@ def parse_body(content_type: str | None, body: bytes) -> dict:
     return resource
 
 
-def serialise(resource: Mapping, fmt: Format) -> bytes:
-    """A JSON-shaped resource dict -> response body bytes in `fmt`."""
-    if fmt is Format.XML:
-        return resource_to_xml(resource)
-    return orjson.dumps(resource)
+def serialise(resource: Mapping | orjson.Fragment, fmt: Format) -> bytes:
+    """A JSON-shaped resource dict -> response body bytes in `fmt`; stored JSON (a Fragment) goes out as JSON only."""
+    if fmt is Format.JSON:
+        return orjson.dumps(resource)
+    if isinstance(resource, orjson.Fragment):
+        raise TypeError("stored JSON cannot be sent as XML: parse it first (gpsynth.sandbox.bundles.body)")
+    return resource_to_xml(resource)

@@ -3,6 +3,8 @@ body or JWT claim (an extension chain hundreds deep) would exhaust the recursion
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 MAX_NESTING = 64
 
 
@@ -11,6 +13,7 @@ def too_deep(value: object, limit: int = MAX_NESTING) -> bool:
     pending = [(value, 1)]
     while pending:
         item, depth = pending.pop()
+        children: Iterable[object]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

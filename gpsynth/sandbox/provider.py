@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 import duckdb
 
@@ -63,7 +64,7 @@ class Provider:
 
     def number_ids(self) -> None:
         """Read the highest id numbers of the types the interactions create, to number on from (after loads too)."""
-        self.next_numbers = {t: self.store.read_now(lambda con: highest_numbers(con, t)) for t in NUMBERED}
+        self.next_numbers = {t: self.store.read_now(partial(highest_numbers, resource_type=t)) for t in NUMBERED}
 
     def practice(self, request: GpcRequest) -> Practice:
         """The practice whose service root the request is addressed to; 404 when the store has none with that ODS code."""

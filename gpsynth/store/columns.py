@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from typing import Any
 
 from ..errors import GpsynthError
 from ..fhir import constants as c
@@ -40,7 +41,8 @@ def day(value: str | None, where: str) -> str | None:
         raise GpsynthError(f"{where} {value!r} is not a date YYYY-MM-DD") from None
 
 
-def _first(values) -> str | None:
+def _first(values: list[Any] | None) -> Any:
+    """The first item of a JSON array, or None when it is absent or empty."""
     return values[0] if values else None
 
 
@@ -93,7 +95,7 @@ def patient_state(r: Mapping) -> str:
 
 
 def patient(r: Mapping) -> dict:
-    nhs = next((i for i in r.get("identifier") or () if i.get("system") == c.NHS_NUMBER), {})
+    nhs: Mapping = next((i for i in r.get("identifier") or () if i.get("system") == c.NHS_NUMBER), {})
     verification = extension(nhs, c.EXT_NHS_NUMBER_VERIFICATION)
     name = next((n for n in r.get("name") or () if n.get("use") == "official"), _first(r.get("name")) or {})
     registration = extension(r, c.EXT_REGISTRATION_DETAILS) or {}

@@ -102,7 +102,7 @@ def rows_where(con: duckdb.DuckDBPyConnection, resource_type: str, condition: st
     for row in con.execute(f"SELECT {select} FROM {table.name} WHERE {condition}", list(params)).fetchall():
         row_id, shard, seq, version_id, last_updated, resource, *read = row
         columns = {name: instant_at(v) if kinds[name] == "TIMESTAMPTZ" and v is not None else v
-                   for name, v in zip(typed, read)}
+                   for name, v in zip(typed, read, strict=True)}
         found.append(LiveRow(resource_type, row_id, shard, seq, version_id, instant_at(last_updated), resource.encode(),
                              columns))
     return sorted(found, key=lambda row: (row.shard, row.seq))

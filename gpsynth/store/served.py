@@ -64,7 +64,7 @@ class ServerLock:
             self.fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise GpsynthError(f"{folder}: cannot create the sandbox's live folder beside the store: {exc.strerror}") from None
-        for attempt in range(10):       # a command checking for a server holds the lock for an instant
+        for _ in range(10):       # a command checking for a server holds the lock for an instant
             try:
                 fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break

@@ -30,7 +30,7 @@ from .schema import ARROW_TYPES, COMMON, SHARD_TABLE, Table
 
 CONSUMER_SHARD = 0
 # Columns no FHIR element carries: on update they keep the stored value, on create they take this one.
-UNSTATED = {
+UNSTATED: dict[str, dict[str, object]] = {
     "Practitioner": {"role_code": None},
     "Schedule": {"slot_type": None},
     "Slot": {"bookable": True, "restrict_org_types": [], "restrict_ods_codes": []},
@@ -85,6 +85,8 @@ class _Placement:
         return practice_organization_id(self.con, self.practice_ods)
 
     def practice_shard(self) -> int:
+        if self.practice_ods is None:
+            return CONSUMER_SHARD
         return self.practice_shards.get(self.practice_ods, CONSUMER_SHARD)
 
     def for_organization(self, columns: Mapping) -> int:
@@ -101,7 +103,7 @@ class _Placement:
 
     def home(self, organization_id: str | None) -> int | None:
         """The shard of the practice (or consumer shard) an organization id belongs to; None when unknown."""
-        return self.org_shards.get(organization_id)
+        return None if organization_id is None else self.org_shards.get(organization_id)
 
     def seq(self, table: str, shard: int) -> int:
         if shard not in self.next_seq:
@@ -140,12 +142,12 @@ def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resourc
         raise GpsynthError(f"{resource_type}: the same id is written twice in one call")
     if derived is None:
         derived = [derive_columns(resource_type, r) for r in resources]
-    rows = [{"id": r["id"], **columns} for r, columns in zip(resources, derived)]
+    rows = [{"id": r["id"], **columns} for r, columns in zip(resources, derived, strict=True)]
     typed = table.column_names[1:-len(COMMON)]
     unstated = UNSTATED.get(resource_type, {})
     kept = [name for name in typed if name in unstated or name == "organization_id"]
     select = ", ".join(["id", "shard", "seq", "version_id", "resource", *(f'"{name}"' for name in kept)])
-    existing = {row[0]: dict(zip(("id", "shard", "seq", "version_id", "resource", *kept), row)) for row in con.execute(
+    existing = {row[0]: dict(zip(("id", "shard", "seq", "version_id", "resource", *kept), row, strict=True)) for row in con.execute(
         f"SELECT {select} FROM {table.name} WHERE id IN (SELECT unnest($ids))", {"ids": ids}).fetchall()}
 
     placement = _Placement(con, practice_ods)
@@ -153,8 +155,10 @@ def upsert_resources(con: duckdb.DuckDBPyConnection, resource_type: str, resourc
     if resource_type == "Slot":
         orgs = _lookup(con, "SELECT id, organization_id FROM schedule WHERE id IN (SELECT unnest($ids))",
                        [r["schedule_id"] for r in rows if r.get("schedule_id")])
-    written, columns, replaced = [], {name: [] for name in table.column_names}, []
-    for resource, row in zip(resources, rows):
+    written: list[Written] = []
+    columns: dict[str, list[object]] = {name: [] for name in table.column_names}
+    replaced: list[str] = []
+    for resource, row in zip(resources, rows, strict=True):
         before = existing.get(row["id"])
         if before and same_content(before["resource"], resource):
             # Rewriting an identical resource would only bump its version: leave it as it is.

@@ -108,7 +108,7 @@ class _PatientFacts:
 class DatasetChecks:
     """gpsynth's invariants over one rendition: fed resource by resource, judged across them in `finish`."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.counts: Counter = Counter()
         self.ids: dict[str, set[str]] = defaultdict(set)
@@ -121,7 +121,7 @@ class DatasetChecks:
         self.digests: dict[tuple[str, str], bytes] = {}
         self.good_instants: set[bytes] = set()
 
-    def problem(self, check: str, where: str, resource: dict, message: str):
+    def problem(self, check: str, where: str, resource: dict, message: str) -> None:
         self.problems.append(Problem(check, where, *identity(resource), message))
 
     def add(self, resource: dict, where: str) -> None:
@@ -145,7 +145,7 @@ class DatasetChecks:
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             self.problem("shape", where, resource, f"an element has an unexpected shape, so checks stopped here: {exc!r}")
 
-    def _meta(self, resource: dict, where: str):
+    def _meta(self, resource: dict, where: str) -> None:
         meta = resource.get("meta") or {}
         expected = c.PROFILE[resource["resourceType"]]
         if meta.get("profile") != [expected]:
@@ -153,7 +153,7 @@ class DatasetChecks:
         if not isinstance(meta.get("versionId"), str) or not c.RESOURCE_ID.fullmatch(meta["versionId"]):
             self.problem("meta", where, resource, f"meta.versionId is {meta.get('versionId')!r}; expected a version id such as '1'")
 
-    def _strings(self, resource: dict, resource_type: str, resource_id: str, compact: bytes, where: str):
+    def _strings(self, resource: dict, resource_type: str, resource_id: str, compact: bytes, where: str) -> None:
         """References and instants, wherever they appear in the resource."""
         for raw in REFERENCE.findall(compact):
             value = raw.decode()
@@ -173,11 +173,11 @@ class DatasetChecks:
                 else:
                     self.good_instants.add(raw)
 
-    def _schedule(self, resource: dict, where: str):
+    def _schedule(self, resource: dict, where: str) -> None:
         actors = {t[0]: t for t in map(_target, resource.get("actor", ())) if t}
         self.schedules[resource["id"]] = (actors.get("Location"), actors.get("Practitioner"))
 
-    def _slot(self, resource: dict, where: str):
+    def _slot(self, resource: dict, where: str) -> None:
         status = resource.get("status")
         if status not in SLOT_STATUSES:
             self.problem("slot", where, resource, f"status {status!r}; allowed: {', '.join(sorted(SLOT_STATUSES))}")
@@ -189,7 +189,7 @@ class DatasetChecks:
         self.slots[resource["id"]] = _SlotFacts(schedule[1] if schedule else "", _text(resource, "start"),
                                                 _text(resource, "end"), status, channel)
 
-    def _patient(self, resource: dict, where: str):
+    def _patient(self, resource: dict, where: str) -> None:
         numbers = [i.get("value", "") for i in resource.get("identifier", ()) if i.get("system") == c.NHS_NUMBER]
         if len(numbers) != 1:
             self.problem("nhs-number", where, resource, f"has {len(numbers)} NHS numbers; expected exactly one")
@@ -209,7 +209,7 @@ class DatasetChecks:
             self.problem("registration", where, resource, f"registered on {registered}, before their birth on {born}")
         self.patients[resource["id"]] = _PatientFacts(born, registered)
 
-    def _appointment(self, resource: dict, where: str):
+    def _appointment(self, resource: dict, where: str) -> None:
         for name, limit in c.TEXT_LIMITS.items():
             if len(_text(resource, name)) > limit:
                 self.problem("text", where, resource, f"{name} has {len(resource[name])} characters; at most {limit} allowed")
@@ -248,9 +248,9 @@ class DatasetChecks:
         self._overlaps()
         return self.problems
 
-    def _timeline(self, appointment: _AppointmentFacts):
+    def _timeline(self, appointment: _AppointmentFacts) -> None:
         """Made before it starts and by meta.lastUpdated; not before the patient was born or registered."""
-        def fail(message):
+        def fail(message: str) -> None:
             self.problems.append(Problem("timeline", appointment.where, "Appointment", appointment.id, message))
 
         start, created, stamp = map(_instant, (appointment.start, appointment.created, appointment.last_updated))
@@ -266,7 +266,7 @@ class DatasetChecks:
             if patient.registration_start and day < patient.registration_start:
                 fail(f"starts on {day}, before the patient's registration on {patient.registration_start}")
 
-    def _overlaps(self):
+    def _overlaps(self) -> None:
         """No patient holds two live appointments at once."""
         by_patient = defaultdict(list)
         for appointment in self.appointments:
@@ -283,8 +283,8 @@ class DatasetChecks:
                 if end > latest_end:
                     latest_end, latest = end, appointment
 
-    def _appointment_slots(self, appointment: _AppointmentFacts):
-        def fail(message):
+    def _appointment_slots(self, appointment: _AppointmentFacts) -> None:
+        def fail(message: str) -> None:
             self.problems.append(Problem("appointment", appointment.where, "Appointment", appointment.id, message))
 
         slots = [self.slots[s] for s in appointment.slot_ids]
@@ -312,8 +312,8 @@ class DatasetChecks:
                 if actor and appointment.actors.get(actor[0]) != actor[1]:
                     fail(f"its {actor[0]} is {appointment.actors.get(actor[0])}, its schedule's is {actor[1]}")
 
-    def _booking(self, appointment: _AppointmentFacts, holders: dict[str, list[str]]):
-        def fail(message):
+    def _booking(self, appointment: _AppointmentFacts, holders: dict[str, list[str]]) -> None:
+        def fail(message: str) -> None:
             self.problems.append(Problem("booking", appointment.where, "Appointment", appointment.id, message))
 
         for slot_id in appointment.slot_ids:

@@ -44,7 +44,7 @@ class ModelChecks:
                 self._validate(resource, where)
         return self.problems
 
-    def _validate(self, resource: dict, where: str):
+    def _validate(self, resource: dict, where: str) -> None:
         seen = digest(orjson.dumps(resource))
         if seen in self.validated:
             return

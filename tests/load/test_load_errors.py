@@ -60,7 +60,8 @@ def test_source_not_a_gpsynth_output(tmp_path):
     assert result.output == (f"error: {tmp_path}: not a gpsynth output; expected a gpsynth store file or output folder "
                              "(ndjson/manifest.json, json/*.json Bundles or gpsynth.duckdb from `gpsynth generate --out FOLDER`)\n")
     result = run(tmp_path / "notes.json", "--server", "http://127.0.0.1:1")
-    assert result.exit_code == 2 and result.output == f"error: {tmp_path / 'notes.json'}: not a gpsynth store (not a DuckDB database file)\n"
+    assert result.exit_code == 2
+    assert result.output == f"error: {tmp_path / 'notes.json'}: not a gpsynth store (not a DuckDB database file)\n"
     result = run(tmp_path / "missing", "--server", "http://127.0.0.1:1")
     assert result.exit_code == 2 and "no such file or folder" in result.output
 

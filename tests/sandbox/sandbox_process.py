@@ -50,7 +50,7 @@ class SandboxServer:
             except httpx.TransportError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"gpsynth serve did not start:\n{self.log.read_text()}")
+                    raise RuntimeError(f"gpsynth serve did not start:\n{self.log.read_text()}") from None
                 time.sleep(0.1)
 
     def stop(self) -> None:

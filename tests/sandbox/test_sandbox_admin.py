@@ -55,7 +55,7 @@ def http():
 def bundle(kind: str, resources: list[dict], urls: list[str] | None = None) -> dict:
     urls = urls or [f"{r['resourceType']}/{r['id']}" for r in resources]
     return {"resourceType": "Bundle", "type": kind,
-            "entry": [{"resource": r, "request": {"method": "PUT", "url": url}} for r, url in zip(resources, urls)]}
+            "entry": [{"resource": r, "request": {"method": "PUT", "url": url}} for r, url in zip(resources, urls, strict=True)]}
 
 
 def post(http, server, body: dict, ods: str = NEW_ODS, **headers) -> httpx.Response:

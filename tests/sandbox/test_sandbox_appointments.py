@@ -1,6 +1,7 @@
 """Book, read, retrieve, amend and cancel over HTTP, with every refusal GP Connect asks for."""
 
 import copy
+from itertools import pairwise
 
 import httpx
 import orjson
@@ -98,7 +99,7 @@ def test_contiguous_slots(gpc):
     by_schedule = {}
     for slot in entries(bundle, "Slot"):
         by_schedule.setdefault(slot["schedule"]["reference"], []).append(slot)
-    first, second, apart = next((a, b, day[-1]) for day in by_schedule.values() for a, b in zip(day, day[1:])
+    first, second, apart = next((a, b, day[-1]) for day in by_schedule.values() for a, b in pairwise(day)
                                 if a["end"] == b["start"] and a["extension"] == b["extension"] and day[-1]["start"] > b["end"])
     schedule = schedules[first["schedule"]["reference"].split("/")[1]]
     gap = book(gpc, booking(first, schedule, slot=[{"reference": f"Slot/{first['id']}"},

@@ -33,7 +33,7 @@ def test_slots_lie_wholly_inside_the_window_sorted_by_start(gpc):
     assert bundle["total"] == len(slots)
     starts = [seconds(slot["start"]) for slot in slots]
     assert starts == sorted(starts)
-    assert all(day_start(first) <= s and seconds(slot["end"]) <= day_end(last) for s, slot in zip(starts, slots))
+    assert all(day_start(first) <= s and seconds(slot["end"]) <= day_end(last) for s, slot in zip(starts, slots, strict=True))
     assert all(slot["status"] == "free" and slot["serviceType"][0]["text"] for slot in slots)
     assert all(any(e["url"].endswith("DeliveryChannel-2") for e in slot["extension"]) for slot in slots)
 

@@ -45,7 +45,7 @@ def test_columns_read_back_from_every_generated_resource(provider_testing_store,
     skipped = LINKED.get(resource_type, set()) | set(UNSTATED.get(resource_type, {}))
     for *stored, text in rows:
         derived = derive_columns(resource_type, orjson.loads(text))
-        for (name, sql_type), value in zip(columns, stored):
+        for (name, sql_type), value in zip(columns, stored, strict=True):
             if name in skipped or (resource_type, name, value) == ("Patient", "state", "no-appointments"):
                 continue
             if sql_type == "TIMESTAMPTZ" and value is not None:

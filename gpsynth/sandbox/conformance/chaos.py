@@ -92,6 +92,20 @@ class Fault:
     retry_after: int | None = None
     seconds: float | None = None        # latency added, or how long a hang lasts
 
+    @property
+    def duration(self) -> float:
+        """The seconds of a latency or hang fault (rules of both kinds must give them)."""
+        if self.seconds is None:
+            raise ValueError(f"the {self.kind} fault of chaos rule {self.rule!r} has no duration")
+        return self.seconds
+
+    @property
+    def error_status(self) -> int:
+        """The HTTP status of an error fault (error rules must give one)."""
+        if self.status is None:
+            raise ValueError(f"the {self.kind} fault of chaos rule {self.rule!r} has no status")
+        return self.status
+
     def journal(self) -> dict:
         return {key: value for key, value in (("rule", self.rule), ("fault", self.kind), ("status", self.status),
                                               ("retry_after", self.retry_after), ("seconds", self.seconds))

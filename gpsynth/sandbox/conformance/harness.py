@@ -119,7 +119,7 @@ class Harness:
         try:
             if fault is None or fault.kind in ("latency", "drop-after-commit"):
                 if fault is not None and fault.kind == "latency":
-                    await asyncio.sleep(fault.seconds)
+                    await asyncio.sleep(fault.duration)
                 await self.gpc_app(scope, receive, send_noting)
                 if held and status is not None and 200 <= status < 300 and drop_connection(receive):
                     delivered = False
@@ -128,7 +128,7 @@ class Harness:
                     for message in held:
                         await send(message)
             elif fault.kind == "hang":
-                await asyncio.sleep(fault.seconds)
+                await asyncio.sleep(fault.duration)
                 delivered = not drop_connection(receive)
                 if delivered:
                     await no_store(render_error(FAULT_ERRORS[500](self._said(fault)), Format.JSON))(scope, receive,
@@ -155,4 +155,4 @@ class Harness:
             return render_error(DUPLICATE_REJECTED("The slot is no longer free: another consumer has just booked it "
                                                    f"({self._said(fault)})"), Format.JSON)
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
-        return render_error(FAULT_ERRORS[fault.status](self._said(fault), headers), Format.JSON)
+        return render_error(FAULT_ERRORS[fault.error_status](self._said(fault), headers), Format.JSON)

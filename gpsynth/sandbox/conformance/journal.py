@@ -18,7 +18,7 @@ from collections import OrderedDict, deque
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, NotRequired, TypedDict
 
 import orjson
 
@@ -35,8 +35,36 @@ EXPIRY_MARGIN = 30            # seconds: a token closer than this to exp is flag
 UPDATES = ("amend_appointment", "cancel_appointment")
 
 
-def _rule(rule: Rule, detail: str | None = None) -> dict:
-    found = {"rule": rule.id, "explanation": rule.explanation, "section": rule.section}
+class Verdict(TypedDict):
+    """A rule a request broke, or an advisory about it: stable id, one-line explanation, spec section."""
+
+    rule: str
+    explanation: str
+    section: str
+    detail: NotRequired[str]        # what the sandbox said, or what drew the advisory
+
+
+class JournalLine(TypedDict):
+    """One journal line."""
+
+    time: str
+    practice: str | None
+    interaction: str | None
+    interaction_id: str | None
+    consumer: str | None
+    trace_id: str | None
+    method: str
+    path: str
+    status: int | None
+    delivered: bool
+    latency_ms: float
+    violations: list[Verdict]
+    advisories: list[Verdict]
+    chaos: NotRequired[dict]
+
+
+def _rule(rule: Rule, detail: str | None = None) -> Verdict:
+    found = Verdict(rule=rule.id, explanation=rule.explanation, section=rule.section)
     if detail:
         found["detail"] = detail
     return found
@@ -49,12 +77,12 @@ class ConsumerJournal:
         self.path = Path(path) if path else None
         self.file: IO[bytes] | None = self.path.open("ab", buffering=1024 * 1024) if self.path else None
         self.flush_due = False
-        self.latest: deque[dict] = deque(maxlen=LATEST)
+        self.latest: deque[JournalLine] = deque(maxlen=LATEST)
         self.trace_ids: OrderedDict[str, None] = OrderedDict()
         self.offered: OrderedDict[str, None] = OrderedDict()
 
-    def advisories(self, headers: Mapping[str, str], request: GpcRequest | None, offered: tuple[str, ...]) -> list[dict]:
-        found = []
+    def advisories(self, headers: Mapping[str, str], request: GpcRequest | None, offered: tuple[str, ...]) -> list[Verdict]:
+        found: list[Verdict] = []
         trace_id = headers.get("ssp-traceid")
         if trace_id:
             if trace_id in self.trace_ids:
@@ -80,7 +108,7 @@ class ConsumerJournal:
             found.append(_rule(ADVISORIES["jwt-expiry-close"], f"exp is {left:.0f} s after the request arrived"))
         return found
 
-    def record(self, entry: dict) -> None:
+    def record(self, entry: JournalLine) -> None:
         self.latest.append(entry)
         if self.file is not None:
             self.file.write(orjson.dumps(entry) + b"\n")
@@ -107,20 +135,23 @@ def check_journal_path(path: Path) -> Path:
     return path
 
 
-def violations(refusal: GpcError | None) -> list[dict]:
-    rule = violation_of(refusal) if refusal is not None else None
+def violations(refusal: GpcError | None) -> list[Verdict]:
+    if refusal is None:
+        return []
+    rule = violation_of(refusal)
     return [_rule(rule, refusal.diagnostics)] if rule else []
 
 
 def entry(*, wall: float, practice: str | None, interaction: str | None, headers: Mapping[str, str], method: str,
           path: str, status: int | None, delivered: bool, latency: float, refusal: GpcError | None,
-          advisories: list[dict], chaos: dict | None) -> dict:
-    line = {"time": datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "practice": practice, "interaction": interaction,
-            "interaction_id": headers.get("ssp-interactionid"), "consumer": headers.get("ssp-from"),
-            "trace_id": headers.get("ssp-traceid"), "method": method, "path": path, "status": status,
-            "delivered": delivered, "latency_ms": round(latency * 1000, 2),
-            "violations": violations(refusal), "advisories": advisories}
+          advisories: list[Verdict], chaos: dict | None) -> JournalLine:
+    line: JournalLine = {
+        "time": datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "practice": practice, "interaction": interaction,
+        "interaction_id": headers.get("ssp-interactionid"), "consumer": headers.get("ssp-from"),
+        "trace_id": headers.get("ssp-traceid"), "method": method, "path": path, "status": status,
+        "delivered": delivered, "latency_ms": round(latency * 1000, 2),
+        "violations": violations(refusal), "advisories": advisories}
     if chaos:
         line["chaos"] = chaos
     return line

@@ -23,6 +23,7 @@ from ...calendar import LONDON
 from ...templating import render
 from ..provider import Provider
 from ..times import day_start, london_today
+from .journal import JournalLine
 
 LIVE_PATH = "/_gpsynth/live"
 DAYS = 7
@@ -105,7 +106,7 @@ class ProviderBook:
         found = []
         for schedule_id, per_day in by_schedule.items():
             schedule = directory.schedules.get(schedule_id)
-            practitioner = directory.practitioners.get(schedule.practitioner_id) if schedule else None
+            practitioner = directory.practitioners.get(schedule.practitioner_id) if schedule and schedule.practitioner_id else None
             name = clinician_name(practitioner.resource if practitioner else None) or f"Schedule/{schedule_id}"
             found.append(ClinicianRow(schedule_id, name, (schedule.schedule_type if schedule else None) or "",
                                       tuple(tuple(sorted(day, key=lambda mark: mark.start)) for day in per_day)))
@@ -134,7 +135,7 @@ class LivePage:
     def __init__(self, view: BookView, clock):
         self.view, self.clock = view, clock
 
-    async def response(self, request: Request, latest: Iterable[dict]) -> HTMLResponse:
+    async def response(self, request: Request, latest: Iterable[JournalLine]) -> HTMLResponse:
         practices = self.view.practices()
         known = dict(practices)
         asked = request.query_params.get("practice") or (practices[0][0] if practices else None)
@@ -146,7 +147,7 @@ class LivePage:
         first = london_today(self.clock())
         rows = await self.view.book(ods, first, days) if ods else []
         values = {
-            "practices": practices, "ods": ods, "name": known.get(ods), "rows": rows, "counts": counts(rows),
+            "practices": practices, "ods": ods, "name": known[ods] if ods else None, "rows": rows, "counts": counts(rows),
             "days": days, "day_labels": [(first + timedelta(days=n)).strftime("%a %d %b") for n in range(days)],
             "requests": list(reversed(list(latest))), "slot_strip": slot_strip, "version": __version__,
             "refresh_ms": REFRESH_SECONDS * 1000, "live_path": LIVE_PATH,
