@@ -42,7 +42,7 @@ class OutputOptions:
     bundle_size: int = DEFAULT_BUNDLE_SIZE
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in self.formats:
             if name not in FORMATS:
                 raise GpsynthError(f"unknown format {name!r}; allowed: {', '.join(FORMATS)}")
@@ -125,7 +125,7 @@ def generate_part(rules: Plan, formats: tuple[Format, ...], destination: Destina
 
 
 @contextmanager
-def dataset_folder(out: Path | str, overwrite: bool, shared: bool):
+def dataset_folder(out: Path | str, overwrite: bool, shared: bool) -> Iterator[Destination]:
     """Where the parts are written: staged locally, or where every worker of a cluster can write."""
     if shared:
         with shared_folder(out, overwrite) as destination:

@@ -10,13 +10,16 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
 
 
 @dataclass(frozen=True)
 class Destination:
     root: str
-    fs: object | None = None            # an fsspec filesystem; None for a local folder
+    fs: AbstractFileSystem | None = None            # None for a local folder
 
     @classmethod
     def local(cls, folder: Path | str) -> Destination:

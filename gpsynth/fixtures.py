@@ -27,7 +27,7 @@ class MemorySink:
         self.resources: dict[str, dict[str, dict]] = {t: {} for t in RESOURCE_TYPES}
 
     def write(self, output: ShardOutput) -> None:
-        self.shards.append(output.records)
+        self.shards.append(output.shard_records)
         for resource_type, texts in output.rendered.items():
             for text in texts.to_pylist():
                 resource = orjson.loads(text)

@@ -20,9 +20,13 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .destination import Destination
 from .errors import GpsynthError
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
 
 MARKER = ".gpsynth-output"
 MARKER_TEXT = "Written by gpsynth: `--overwrite` may replace this folder whole.\n"
@@ -47,7 +51,7 @@ def output_folder(target: str | Path, overwrite: bool = False) -> Iterator[Path]
         upload(fs, Path(staging), path)
 
 
-def remote_target(url: str, overwrite: bool):
+def remote_target(url: str, overwrite: bool) -> tuple[AbstractFileSystem, str]:
     try:
         from fsspec.core import url_to_fs
 
@@ -64,7 +68,7 @@ def remote_target(url: str, overwrite: bool):
 
 
 @contextmanager
-def shared_folder(target: str | Path, overwrite: bool = False):
+def shared_folder(target: str | Path, overwrite: bool = False) -> Iterator[Destination]:
     """Yield a Destination that processes on other machines can write to, whose content becomes `target`.
 
     A local path must be on a filesystem they share; a URL is written at `<url>.partial`."""

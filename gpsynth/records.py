@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
+from typing import overload
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,7 @@ PATIENT_FIELDS = tuple(f.name for f in fields(Patient))
 ADDRESS_COLUMNS = ("address_lines", "address_city", "address_district", "address_postcode")
 
 
-class PatientColumns(Sequence):
+class PatientColumns(Sequence[Patient]):
     """A practice's patients as columns, one list per Patient field, in output order.
 
     Patients are a large share of every dataset, so generation fills these columns and rendering
@@ -130,14 +131,20 @@ class PatientColumns(Sequence):
     def __len__(self) -> int:
         return len(self.columns["id"])
 
-    def __getitem__(self, n):
+    @overload
+    def __getitem__(self, n: int) -> Patient: ...
+
+    @overload
+    def __getitem__(self, n: slice) -> list[Patient]: ...
+
+    def __getitem__(self, n: int | slice) -> Patient | list[Patient]:
         if isinstance(n, slice):
             return [self[i] for i in range(*n.indices(len(self)))]
         c = self.columns
         lines = c["address_lines"][n]
         address = None if lines is None else Address(lines, c["address_city"][n], c["address_district"][n],
                                                      c["address_postcode"][n])
-        return Patient(*(address if name == "address" else c[name][n] for name in PATIENT_FIELDS))
+        return Patient(address=address, **{name: c[name][n] for name in PATIENT_FIELDS if name != "address"})
 
     def __iter__(self) -> Iterator[Patient]:
         return (self[n] for n in range(len(self)))
@@ -188,7 +195,7 @@ class Shard:
     patients: Sequence[Patient] = field(default_factory=list)    # PatientColumns as generated
     appointments: list[Appointment] = field(default_factory=list)
 
-    def by_type(self) -> dict[str, list]:
+    def by_type(self) -> dict[str, Sequence]:
         return {
             "Organization": self.organizations,
             "Location": self.locations,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time
+from typing import Any
 
 import pyarrow as pa
 
@@ -11,7 +13,7 @@ from ..records import Shard
 from . import appointment, bulk, location, organization, patient, practitioner, schedule
 from .text import column, dumps
 
-RENDERERS = {
+RENDERERS: dict[str, Callable[[Any, str], dict]] = {
     "Organization": organization.render,
     "Location": location.render,
     "Practitioner": practitioner.render,

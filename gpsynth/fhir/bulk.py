@@ -38,7 +38,7 @@ def values(records: Sequence, name: str, present_only: bool = False) -> pa.Array
     return column([v or None for v in found] if present_only else found)
 
 
-def slots(records: list[Slot], schedules: list[Schedule], last_updated: str) -> pa.Array:
+def slots(records: Sequence[Slot], schedules: Sequence[Schedule], last_updated: str) -> pa.Array:
     slot_types = {s.id: s.slot_type for s in schedules}
     schedule_ids = field(records, "schedule_id")
     return (Template()
@@ -101,7 +101,7 @@ def patients(records: Sequence[Patient], last_updated: str) -> pa.Array:
             .text("}").build())
 
 
-def appointments(records: list[Appointment], last_updated: str) -> pa.Array:
+def appointments(records: Sequence[Appointment], last_updated: str) -> pa.Array:
     booking = {"url": c.EXT_BOOKING_ORGANISATION, "valueReference": {"reference": f"#{BOOKING_ORGANISATION_ID}"}}
     minutes = pc.cast(pa.array(field(records, "minutes"), pa.int64()), pa.string())
     return (Template()

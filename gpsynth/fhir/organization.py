@@ -8,7 +8,7 @@ from .common import address, meta, organisation_type, phone, reference
 
 
 def render(org: Organization, last_updated: str) -> dict:
-    resource = {"resourceType": "Organization", "id": org.id, "meta": meta("Organization", last_updated)}
+    resource: dict[str, object] = {"resourceType": "Organization", "id": org.id, "meta": meta("Organization", last_updated)}
     if org.main_location_id:
         resource["extension"] = [{"url": c.EXT_MAIN_LOCATION, "valueReference": reference("Location", org.main_location_id)}]
     resource.update({

@@ -10,7 +10,8 @@ the readable dict rendering byte for byte.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import TypeVar
 
 import numpy as np
 import orjson
@@ -54,7 +55,7 @@ def join(*pieces) -> pa.Array:
 class Template:
     """The JSON of every row, assembled piece by piece, then joined in one call."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.pieces: list = []
 
     def text(self, fixed: str) -> Template:
@@ -110,7 +111,10 @@ def string_lists(lists: list[tuple[str, ...] | None]) -> pa.Array:
     return join("[", pc.binary_join(per_row, ","), "]")
 
 
-def fragments(keys: list, render: Callable[[object], object], key: Callable[[object], object] | None = None) -> pa.Array:
+K = TypeVar("K")
+
+
+def fragments(keys: Sequence[K], render: Callable[[K], object], key: Callable[[K], Hashable] | None = None) -> pa.Array:
     """`orjson.dumps(render(k))` per row, rendered once per distinct key (for values drawn from a few); null for None.
 
     `key` identifies equal keys cheaply (e.g. `id` for objects shared from a pool)."""

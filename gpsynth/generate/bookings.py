@@ -77,7 +77,7 @@ class Booker:
             booker = self.choose_booker(slot)
             booking = self.when_booked(booker, slot, day)
             patient = self.choose_patient(day) if booking else None
-            if patient is None:
+            if booking is None or patient is None:
                 i += 1
                 continue
             run = [slot]

@@ -46,7 +46,7 @@ def age_shares(pools: Pools, scenario: Scenario) -> np.ndarray:
     return cumulative(weights)
 
 
-def draw_ages_and_sexes(gen: np.random.Generator, pools: Pools, scenario: Scenario, count: int):
+def draw_ages_and_sexes(gen: np.random.Generator, pools: Pools, scenario: Scenario, count: int) -> tuple[np.ndarray, np.ndarray]:
     ages = np.searchsorted(age_shares(pools, scenario), gen.random(count), side="right")
     female_share = pools.female_by_age[ages] if scenario.patients.female_share is None else scenario.patients.female_share
     return ages, gen.random(count) < female_share
@@ -76,7 +76,7 @@ def draw_forenames(gen: np.random.Generator, pools: Pools, born: np.ndarray, fem
     names = [""] * len(born)
     for (decade, sex), (pool, cum) in pools.forenames.items():
         members = np.flatnonzero((decades == decade) & (female == (sex == "female")))
-        for member, pick in zip(members.tolist(), np.searchsorted(cum, draws[members], side="right").tolist()):
+        for member, pick in zip(members.tolist(), np.searchsorted(cum, draws[members], side="right").tolist(), strict=True):
             names[member] = pool[pick]
     return names
 
@@ -122,25 +122,26 @@ def practice_patients(rng: random.Random, pools: Pools, scenario: Scenario, prac
     families = [pools.surnames[i] for i in np.searchsorted(pools.surname_cum, gen.random(count), side="right").tolist()]
     givens = draw_forenames(gen, pools, born, np.array([g == "female" for g in genders]))
     addresses = draw_addresses(gen, pools, home_district, count)
-    status_codes, status_weights = zip(*scenario.patients.verification)
+    status_codes, status_weights = zip(*scenario.patients.verification, strict=True)
     statuses = [status_codes[i] for i in np.searchsorted(cumulative(status_weights), gen.random(count), side="right").tolist()]
     mobile = (gen.random(count) < MOBILE_SHARE).tolist()
     phone_picks = gen.integers(0, len(pools.mobiles), count).tolist()
-    phones = [(pools.mobiles if m else pools.landlines)[i] for m, i in zip(mobile, phone_picks)]
+    phones = [(pools.mobiles if m else pools.landlines)[i] for m, i in zip(mobile, phone_picks, strict=True)]
     doctor_ids = [p.id for p in clinicians if p.prefix == "Dr"] or [p.id for p in clinicians]
     doctors = [doctor_ids[i] for i in gen.integers(0, len(doctor_ids), count).tolist()]
     location_ids = [location.id for location in locations]
     preferred = [location_ids[i] for i in gen.integers(0, len(location_ids), count).tolist()]
     adult = (today - born >= ADULT_AGE * DAYS_PER_YEAR).tolist()
     prefixes = [pick_title(gender, pick) if grown else ""
-                for gender, pick, grown in zip(genders, gen.integers(0, 3, count).tolist(), adult)]
+                for gender, pick, grown in zip(genders, gen.integers(0, 3, count).tolist(), adult, strict=True)]
     ids = [f"{practice.ods_code}-P{n + 1}" for n in range(count)]
     numbers = nhs_number_block(scenario.patients.nhs_number_range, practice.first_patient_number, count)
     for n, pinned in enumerate(fixed):
         ids[n], numbers[n], statuses[n] = pinned.id or ids[n], pinned.nhs_number, "01"
         families[n], givens[n] = pinned.family or families[n], pinned.given or givens[n]
 
-    ends, deaths = [None] * count, [None] * count
+    ends: list[str | None] = [None] * count
+    deaths: list[str | None] = [None] * count
     for n, state in enumerate(states):
         if state in ("deceased", "inactive"):
             ends[n], deaths[n], registered[n] = ended_registration(rng, state, int(born[n]), int(registered[n]), today)
@@ -170,7 +171,7 @@ def death_instant(rng: random.Random, day: date) -> str:
     return london_instant(day, time(rng.randrange(24), rng.choice((0, 15, 30, 45))))
 
 
-def ended_registration(rng: random.Random, state: str, born: int, registered: int, today: int):
+def ended_registration(rng: random.Random, state: str, born: int, registered: int, today: int) -> tuple[str, str | None, int]:
     """(registration end, deceased instant, registration start) for a patient who died or left.
 
     The end falls after birth and registration start; a death time is a London wall-clock time that exists.

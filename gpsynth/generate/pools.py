@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -46,7 +47,7 @@ def cumulative(weights) -> np.ndarray:
     return totals / totals[-1]
 
 
-def district_numbers(spec: str):
+def district_numbers(spec: str) -> Iterator[int]:
     for token in spec.split():
         first, _, last = token.partition("-")
         yield from range(int(first), int(last or first) + 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from functools import cache, partial
 import random
 from datetime import timedelta
@@ -21,7 +22,7 @@ from .sites import (consumer_organization, network_district, practice_district, 
 from .staff import practitioners, schedules
 
 
-def id_counter(prefix: str):
+def id_counter(prefix: str) -> Callable[[], str]:
     """prefix1, prefix2, ...: ids stable for a given plan, whatever process generates the shard."""
     return map(f"{prefix}{{}}".format, count(1)).__next__
 

@@ -4,6 +4,7 @@ training, extended access), and the slots a worked session yields (`schedule_slo
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from itertools import accumulate
 
@@ -15,7 +16,7 @@ from ..scenario import Scenario, Session, StaffGroup
 class SlotTimes:
     """Start and end instants of the slots of a session on a day, computed once per shard."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._cache: dict[tuple[date, str, int], list[tuple[str, str]]] = {}
 
     def __call__(self, day: date, session: Session, minutes: int) -> list[tuple[str, str]]:
@@ -25,11 +26,11 @@ class SlotTimes:
         return self._cache[key]
 
     @staticmethod
-    def _compute(day: date, session: Session, minutes: int):
+    def _compute(day: date, session: Session, minutes: int) -> Iterator[tuple[str, str]]:
         edges = [session.start, *[t for pause in session.breaks for t in pause], session.end]
         step = timedelta(minutes=minutes)
         prefix = day.isoformat() + "T"
-        for begin, finish in zip(edges[::2], edges[1::2]):
+        for begin, finish in zip(edges[::2], edges[1::2], strict=True):
             at, stop = datetime.combine(day, begin), datetime.combine(day, finish)
             while at + step <= stop:
                 start, end = at.time(), (at + step).time()
@@ -56,11 +57,12 @@ def practice_open(scenario: Scenario, day: date) -> bool:
 def worked_sessions(rng: random.Random, scenario: Scenario, group: StaffGroup, days: list[date]) -> list[tuple[date, str]]:
     """The (day, session) pairs one clinician works: a weekly part-time pattern less leave and training days."""
     grid = [(weekday, name) for weekday in group.days for name in group.sessions]
-    sessions, weights = zip(*group.sessions_per_week)
+    sessions, weights = zip(*group.sessions_per_week, strict=True)
     weekly = min(len(grid), rng.choices(sessions, weights)[0])
     pattern = set(rng.sample(grid, weekly))
     leave_share, training_share = scenario.workforce.annual_leave_weeks / 52, scenario.workforce.training_days / 260
-    worked, week, on_leave = [], None, False
+    worked: list[tuple[date, str]] = []
+    week, on_leave = None, False
     for day in days:
         if day.isocalendar()[:2] != week:
             week, on_leave = day.isocalendar()[:2], rng.random() < leave_share
@@ -77,16 +79,18 @@ def schedule_slots(rng: random.Random, scenario: Scenario, schedule: Schedule, g
     Each session runs on one delivery channel (a telephone clinic, say); each slot is GP Connect
     bookable with the scenario's share, and a bookable slot may carry one restriction.
     """
-    channels, channel_weights = zip(*group.channels)
+    channels, channel_weights = zip(*group.channels, strict=True)
     channel_cum = tuple(accumulate(channel_weights))
-    restriction_bounds = tuple(zip(accumulate(r.share for r in scenario.availability.restrictions), scenario.availability.restrictions))
+    restrictions = scenario.availability.restrictions
+    restriction_bounds = tuple(zip(accumulate(r.share for r in restrictions), restrictions, strict=True))
     bookable_share, random_draw, schedule_id = scenario.availability.bookable_share, rng.random, schedule.id
     slots = []
     for day, session_name in worked:
         channel = rng.choices(channels, cum_weights=channel_cum)[0]
         for start, end in slot_times(day, scenario.sessions[session_name], group.slot_minutes):
             bookable = random_draw() < bookable_share
-            org_types = ods_codes = ()
+            org_types: tuple[str, ...] = ()
+            ods_codes: tuple[str, ...] = ()
             if bookable and restriction_bounds:
                 draw = random_draw()
                 for bound, restriction in restriction_bounds:

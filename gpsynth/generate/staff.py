@@ -16,7 +16,7 @@ def practitioners(rng: random.Random, pools: Pools, scenario: Scenario, practice
                   organization_id: str) -> list[tuple[Practitioner, StaffGroup]]:
     """Each clinician with the staff group whose rules they work to; groups sized per 10,000 follow the list."""
     fixed_people = practice.fixed.practitioners if practice.fixed else ()
-    people = []
+    people: list[tuple[Practitioner, StaffGroup]] = []
     for group in scenario.staff:
         for _ in range(group.headcount(practice.list_size)):
             n = len(people)

@@ -13,6 +13,9 @@ directly, so they make the rows be read again.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
+
+import duckdb
 
 from ..store.live_rows import LiveRow, rows_where
 from .store_access import StoreAccess
@@ -21,6 +24,10 @@ from .times import day_start, london_today, seconds
 MOST_HELD = 1_000_000      # rows: about 2.5 KB each with their JSON, so at most a few hundred MB
 HELD_TYPES = ("Appointment", "Slot")
 UPCOMING = {"Appointment": 'start >= to_timestamp(?)', "Slot": "start >= to_timestamp(?) AND status <> 'free'"}
+
+
+def _upcoming_count(con: duckdb.DuckDBPyConnection, resource_type: str, since: int) -> int:
+    return con.execute(f"SELECT count(*) FROM {resource_type.lower()} WHERE {UPCOMING[resource_type]}", [since]).fetchall()[0][0]
 
 
 class HeldRows:
@@ -44,12 +51,12 @@ class HeldRows:
         """Read the upcoming rows from the store (run it holding `store.lock`, so no checkpoint runs meanwhile)."""
         self.forget()
         since = day_start(london_today(now))
-        counts = [await self.store.read(lambda con, t=t: con.execute(
-            f"SELECT count(*) FROM {t.lower()} WHERE {UPCOMING[t]}", [since]).fetchall()[0][0]) for t in HELD_TYPES]
+        counts = [await self.store.read(partial(_upcoming_count, resource_type=t, since=since)) for t in HELD_TYPES]
         if sum(counts) > MOST_HELD:
             return
         for resource_type in HELD_TYPES:
-            for row in await self.store.read(lambda con, t=resource_type: rows_where(con, t, UPCOMING[t], [since])):
+            for row in await self.store.read(partial(rows_where, resource_type=resource_type,
+                                                     condition=UPCOMING[resource_type], params=[since])):
                 self._put(row)
         self.since = since
 

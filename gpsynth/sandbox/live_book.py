@@ -104,7 +104,8 @@ class LiveBook:
     async def rows(self, resource_type: str, ids: Iterable[str], columns: tuple[str, ...] | None = None) -> Rows:
         """The rows a change starts from (see `change`), with the typed `columns` (default: `LIVE_COLUMNS`)."""
         missing = [i for i in dict.fromkeys(ids) if (resource_type, i) not in self.entries]
-        stored = {i: row for i in missing if columns is None and (row := self.held.get(resource_type, i)) is not None}
+        stored: dict[str, LiveRow | None] = {
+            i: row for i in missing if columns is None and (row := self.held.get(resource_type, i)) is not None}
         missing = [i for i in missing if i not in stored]
         found = await asyncio.gather(*(self.lookups.rows(resource_type, "id", i, columns) for i in missing))
         stored.update((i, rows[0] if rows else None) for i, rows in zip(missing, found, strict=True))
@@ -136,7 +137,7 @@ class LiveBook:
     def current(self, resource_type: str, stored: Iterable[LiveRow], ids: Iterable[str]) -> list[LiveRow]:
         """Rows read from the store with the book's versions in their place, and the book's rows of `ids` added,
         in output order (rows new to the store last)."""
-        found = {row.id: row for row in stored}
+        found: dict[str, LiveRow | None] = {row.id: row for row in stored}
         for row_id in ids:
             found.setdefault(row_id, None)
         rows = []
@@ -196,6 +197,8 @@ class LiveBook:
         del self.entries[row.key]
         index, key = ((self.by_patient, row.columns.get("patient_id")) if row.resource_type == "Appointment"
                       else (self.by_nhs_number, row.columns.get("nhs_number")))
+        if key is None:
+            return
         ids = index.get(key)
         if ids is not None:
             ids.discard(row.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from functools import partial
 
 from ..store.live_rows import LiveRow, stored_rows
 from .store_access import StoreAccess
@@ -47,7 +48,8 @@ class Lookups:
                 values = list(waiting)[:MOST]
                 batch = {value: waiting.pop(value) for value in values}
                 try:
-                    found = await self.store.read(lambda con: stored_rows(con, resource_type, column, values, typed))
+                    found = await self.store.read(partial(stored_rows, resource_type=resource_type, column=column,
+                                                          values=values, typed=typed))
                 except Exception as exc:
                     for futures in batch.values():
                         for future in futures:

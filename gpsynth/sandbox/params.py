@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -50,9 +51,9 @@ class DateParam:
     day: date
     instant: datetime | None       # None for a date without a time
 
-    @property
-    def has_time(self) -> bool:
-        return self.instant is not None
+    def seconds(self, whole_day: Callable[[date], int]) -> int:
+        """The instant in UNIX seconds; for a date without a time, `whole_day(day)` (its first or last second)."""
+        return whole_day(self.day) if self.instant is None else int(self.instant.timestamp())
 
 
 # The days a search may name: wide enough for any appointment book, and far from the ends of the calendar,

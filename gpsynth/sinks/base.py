@@ -29,6 +29,20 @@ class ShardOutput:
     rows: ShardRows | None = None           # typed store rows, made where the shard was generated
     records: Shard | None = None            # the records themselves (only when generated in this process)
 
+    @property
+    def store_rows(self) -> ShardRows:
+        """The typed store rows, for a format whose `needs` name "rows"."""
+        if self.rows is None:
+            raise ValueError(f"shard {self.number}: no store rows were made; a format that reads them needs 'rows'")
+        return self.rows
+
+    @property
+    def shard_records(self) -> Shard:
+        """The records, for an observer whose `needs` name "records"."""
+        if self.records is None:
+            raise ValueError(f"shard {self.number}: its records were not kept; an observer that reads them needs 'records'")
+        return self.records
+
 
 @dataclass(frozen=True)
 class WrittenFile:

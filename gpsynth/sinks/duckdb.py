@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pyarrow as pa
 
@@ -25,32 +26,40 @@ from .base import PartResult, ShardOutput, WrittenFile
 SCRATCH = ".store-parts"
 
 
+@dataclass
+class _ArrowFile:
+    handle: IO[bytes]
+    writer: pa.ipc.RecordBatchFileWriter
+    name: str
+    rows: int = 0
+
+
 class StorePart:
     def __init__(self, destination: Destination, part: Part):
         self.destination, self.part = destination, part
-        self.writers: dict[str, tuple] = {}        # resource type -> (file, IPC writer, name, rows)
+        self.writers: dict[str, _ArrowFile] = {}        # by resource type
 
     def write(self, output: ShardOutput) -> None:
-        for resource_type, rows in output.rows.tables.items():
+        for resource_type, rows in output.store_rows.tables.items():
             if not rows.num_rows:
                 continue
             if resource_type not in self.writers:
                 table = RESOURCE_TABLES[resource_type]
                 name = f"{SCRATCH}/{table.name}-{self.part.number:05d}.arrow"
                 handle = self.destination.open(name)
-                self.writers[resource_type] = [handle, pa.ipc.new_file(handle, table.arrow_schema), name, 0]
+                self.writers[resource_type] = _ArrowFile(handle, pa.ipc.new_file(handle, table.arrow_schema), name)
             entry = self.writers[resource_type]
-            entry[1].write_table(rows)
-            entry[3] += rows.num_rows
+            entry.writer.write_table(rows)
+            entry.rows += rows.num_rows
 
     def close(self) -> PartResult:
         files = []
         for resource_type in RESOURCE_TABLES:
             if resource_type in self.writers:
-                handle, writer, name, rows = self.writers[resource_type]
-                writer.close()
-                handle.close()
-                files.append(WrittenFile(resource_type, name, rows))
+                entry = self.writers[resource_type]
+                entry.writer.close()
+                entry.handle.close()
+                files.append(WrittenFile(resource_type, entry.name, entry.rows))
         return PartResult(tuple(files))
 
 

@@ -70,14 +70,14 @@ class JsonBundlePart:
                 if self.pending_count == self.bundle_size:
                     self._flush_transaction()
 
-    def _flush_transaction(self):
+    def _flush_transaction(self) -> None:
         if self.pending:
             within = f"{self.bundles + 1:05d}"
             self._write_bundle(f"transaction-{within}" if self.part.single else f"transaction-{self.part.number:05d}-{within}",
                                self.pending)
             self.pending, self.pending_count = [], 0
 
-    def _write_bundle(self, name: str, entries: list[pa.Array]):
+    def _write_bundle(self, name: str, entries: list[pa.Array]) -> None:
         with self.destination.open(f"json/{name}.json") as handle:
             handle.write(bundle_bytes(name, self.kind, self.last_updated, entries))
         self.bundles += 1
@@ -94,7 +94,7 @@ class JsonBundleFormat:
     kind: str = "collection"
     bundle_size: int = DEFAULT_BUNDLE_SIZE
     name = "json"
-    needs = frozenset()
+    needs = frozenset[str]()
 
     def part_writer(self, destination: Destination, part: Part) -> JsonBundlePart:
         return JsonBundlePart(destination, part, self.info.last_updated, self.kind, self.bundle_size)

@@ -8,6 +8,7 @@ by part: the order to read them in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 import orjson
@@ -33,10 +34,10 @@ class NdjsonPart:
     def __init__(self, destination: Destination, part: Part, max_file_bytes: int):
         self.destination, self.part, self.max_file_bytes = destination, part, max_file_bytes
         self.files: dict[str, list[list]] = {}        # type -> [name, count] per piece
-        self.handles = {}
+        self.handles: dict[str, IO[bytes]] = {}
         self.sizes: dict[str, int] = {}
 
-    def _handle(self, resource_type: str, incoming: int):
+    def _handle(self, resource_type: str, incoming: int) -> tuple[IO[bytes], list]:
         pieces = self.files.setdefault(resource_type, [])
         if pieces and self.sizes[resource_type] + incoming > self.max_file_bytes and pieces[-1][1]:
             self.handles.pop(resource_type).close()
@@ -75,7 +76,7 @@ class NdjsonFormat:
     info: DatasetInfo
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     name = "ndjson"
-    needs = frozenset()
+    needs = frozenset[str]()
 
     def part_writer(self, destination: Destination, part: Part) -> NdjsonPart:
         return NdjsonPart(destination, part, self.max_file_bytes)

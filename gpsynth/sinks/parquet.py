@@ -14,6 +14,7 @@ the same dataset gives byte-identical files, from `generate` or from `gpsynth ex
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import IO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -37,6 +38,12 @@ def file_name(table: Table, part: Part, piece: int) -> str:
     return f"{table.name}-{part.number:05d}" + ("" if piece == 1 else f".{piece}") + ".parquet"
 
 
+@dataclass(frozen=True)
+class _OpenFile:
+    stream: IO[bytes]
+    writer: pq.ParquetWriter
+
+
 class TableFiles:
     """One table's Parquet files within a part: numbered pieces, a new one once the current passes the limit."""
 
@@ -48,7 +55,7 @@ class TableFiles:
         self.pending: list[pa.Table] = []
         self.pending_rows = 0
         self.files: list[WrittenFile] = []
-        self.stream = self.writer = None
+        self.current: _OpenFile | None = None
 
     def add(self, rows: pa.Table) -> None:
         if rows.num_rows:
@@ -62,29 +69,29 @@ class TableFiles:
         rows = pa.concat_tables(self.pending) if self.pending else self.schema.empty_table()
         self.pending = [rows.slice(n)] if rows.num_rows > n else []
         self.pending_rows = rows.num_rows - n
-        if self.writer is None:
+        if self.current is None:
             name = f"{self.folder}/{file_name(self.table, self.part, len(self.files) + 1)}"
             self.files.append(WrittenFile(self.table.name, name, 0))
-            self.stream = self.destination.open(name)
-            self.writer = pq.ParquetWriter(self.stream, self.schema, **WRITER_OPTIONS)
+            stream = self.destination.open(name)
+            self.current = _OpenFile(stream, pq.ParquetWriter(stream, self.schema, **WRITER_OPTIONS))
         if n:
             # One contiguous chunk, so the bytes do not depend on how the rows arrived.
-            self.writer.write_table(rows.slice(0, n).combine_chunks(), row_group_size=n)
+            self.current.writer.write_table(rows.slice(0, n).combine_chunks(), row_group_size=n)
             last = self.files[-1]
             self.files[-1] = WrittenFile(last.kind, last.name, last.count + n)
-        if self.stream.tell() >= self.max_file_bytes:
+        if self.current.stream.tell() >= self.max_file_bytes:
             self._close_file()
 
     def _close_file(self) -> None:
-        self.writer.close()
-        self.stream.close()
-        self.stream = self.writer = None
+        if self.current is not None:
+            self.current.writer.close()
+            self.current.stream.close()
+            self.current = None
 
     def close(self) -> list[WrittenFile]:
         if self.pending_rows or not self.files:
             self._flush(self.pending_rows)
-        if self.writer is not None:
-            self._close_file()
+        self._close_file()
         return self.files
 
 
@@ -96,7 +103,7 @@ class ParquetPart:
 
     def write(self, output: ShardOutput) -> None:
         region = region_of(output.practice_ods)
-        for resource_type, rows in output.rows.tables.items():
+        for resource_type, rows in output.store_rows.tables.items():
             if rows.num_rows:
                 table = RESOURCE_TABLES[resource_type]
                 key = (table.name, region)

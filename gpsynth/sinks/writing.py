@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from ..destination import Destination
 from ..fhir.constants import RESOURCE_TYPES
 from ..parts import Part
-from .base import Format, PartResult, ShardOutput, Sink
+from .base import Format, PartResult, PartWriter, ShardOutput, Sink
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,12 @@ def write_part(formats: Sequence[Format], destination: Destination, part: Part, 
                observers: Sequence[Sink] = ()) -> PartSummary:
     """Feed one part's shards, in order, to a writer per format (and to any in-process observers)."""
     writers = [f.part_writer(destination, part) for f in formats]
-    shards, counts = [], Counter()
+    targets: list[PartWriter | Sink] = [*writers, *observers]
+    shards: list[tuple[int, str]] = []
+    counts: Counter[str] = Counter()
     for output in outputs:
-        for writer in (*writers, *observers):
-            writer.write(output)
+        for target in targets:
+            target.write(output)
         shards.append((output.number, output.practice_ods))
         counts.update({t: len(rendered) for t, rendered in output.rendered.items()})
     return PartSummary(part.number, tuple(shards), dict(counts), tuple(w.close() for w in writers))

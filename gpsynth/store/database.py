@@ -7,6 +7,7 @@ import re
 import shutil
 import tempfile
 import weakref
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -114,12 +115,12 @@ def first_line(exc: Exception) -> str:
 
 def store_info(con: duckdb.DuckDBPyConnection) -> StoreInfo:
     names = ", ".join(f'"{name}"' for name in DATASET_TABLE.column_names)
-    row = dict(zip(DATASET_TABLE.column_names, con.sql(f"SELECT {names} FROM dataset").fetchall()[0]))
+    row = dict(zip(DATASET_TABLE.column_names, con.sql(f"SELECT {names} FROM dataset").fetchall()[0], strict=True))
     return StoreInfo(**row)
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection):
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """Everything in the block is committed together, or not at all."""
     con.execute("BEGIN TRANSACTION").fetchall()
     try:
@@ -151,7 +152,7 @@ class StoreWriter:
     def insert(self, table_name: str, table: pa.Table) -> None:
         self.con.from_arrow(table).insert_into(table_name)
 
-    def finish(self, counts: dict[str, int] | None = None, shards: list[tuple[int, str]] = ()) -> dict[str, int]:
+    def finish(self, counts: dict[str, int] | None = None, shards: Sequence[tuple[int, str]] = ()) -> dict[str, int]:
         """Record the shards and the dataset row (`counts`: resources by type as generated), make the file
         durable and move it into place; return the counts."""
         counts = {t: (counts or {}).get(t, 0) for t in RESOURCE_TYPES if (counts or {}).get(t)}

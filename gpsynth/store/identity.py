@@ -22,7 +22,7 @@ CHECKSUM_FACTOR = 0xBF58476D1CE4E5B9
 WORD = (1 << 64) - 1
 
 
-def header_checksum(block: bytes) -> int:
+def header_checksum(block: bytes | bytearray) -> int:
     """DuckDB's block checksum over whole 8-byte words: 5381, xor each word times a fixed odd constant."""
     result = 5381
     for (word,) in struct.iter_unpack("<Q", block):

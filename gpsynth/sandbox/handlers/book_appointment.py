@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
+from itertools import pairwise
 
 import orjson
 
@@ -150,12 +151,12 @@ def _slots(request: BookingRequest, practice: Practice, schedules: Mapping, inde
     for slot_id in dict.fromkeys(request.slot_ids):
         slot = booked_slot(slot_id, index, stored, last_updated)
         schedule = schedules.get(slot.row.columns["schedule_id"]) if slot else None
-        if schedule is None or schedule.organization_id != practice.organization_id:
+        if slot is None or schedule is None or schedule.organization_id != practice.organization_id:
             raise INVALID_RESOURCE(f"Slot/{slot_id} is not a slot of this practice; book slots from a slot search")
         slots.append(slot)
     slots.sort(key=lambda slot: seconds(slot.resource["start"]))
     first = slots[0].resource
-    for before, after in zip((s.resource for s in slots), (s.resource for s in slots[1:])):
+    for before, after in pairwise(s.resource for s in slots):
         if after["schedule"] != first["schedule"]:
             raise INVALID_RESOURCE(f"Slot/{after['id']} and Slot/{first['id']} are in different schedules; "
                                    "the slots of one appointment must be contiguous slots of one schedule")
@@ -219,10 +220,11 @@ def _check_fit(sent: Mapping, request: BookingRequest, slots: list[BookedSlot], 
 def appointment_resource(appointment_id: str, sent: Mapping, request: BookingRequest, slots: list[BookedSlot],
                          schedule) -> dict:
     first, last = slots[0].resource, slots[-1].resource
+    channel = extension(first, c.EXT_DELIVERY_CHANNEL)
     participants = list(sent["participant"])
     if request.practitioner_id is None and schedule.practitioner_id:
         participants.append({"actor": {"reference": f"Practitioner/{schedule.practitioner_id}"}, "status": "accepted"})
-    resource = {
+    resource: dict[str, object] = {
         "resourceType": "Appointment",
         "id": appointment_id,
         "meta": {"profile": [c.PROFILE["Appointment"]]},
@@ -230,7 +232,7 @@ def appointment_resource(appointment_id: str, sent: Mapping, request: BookingReq
         "extension": [
             {"url": c.EXT_BOOKING_ORGANISATION, "valueReference": {"reference": f"#{BOOKING_ORGANISATION_ID}"}},
             practitioner_role_extension(schedule.role_code),
-            delivery_channel_extension(extension(first, c.EXT_DELIVERY_CHANNEL)["valueCode"]),
+            *([delivery_channel_extension(channel["valueCode"])] if channel else []),
         ],
     }
     if sent.get("identifier"):
@@ -250,7 +252,7 @@ def appointment_resource(appointment_id: str, sent: Mapping, request: BookingReq
 
 async def book_appointment(request: GpcRequest, provider: Provider) -> GpcResponse:
     practice = provider.practice(request)
-    sent = request.body
+    sent = request.sent_resource
     wanted = booking_request(sent)
     directory = provider.directory
     location = directory.locations.get(wanted.location_id)

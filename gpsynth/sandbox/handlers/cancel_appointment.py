@@ -62,9 +62,13 @@ async def cancel_appointment(request: GpcRequest, provider: Provider) -> GpcResp
             if slot is not None:
                 freed.append(slot.changed({**orjson.loads(slot.resource), "status": "free"}, last_updated, status="free"))
         schedules = provider.directory.schedules
-        provider.slots.add(free_slot_of(row, schedules[row.columns["schedule_id"]].organization_id) for row in freed
-                           if row.columns.get("bookable") and row.columns["schedule_id"] in schedules
-                           and seconds(row.columns["end"]) > request.now - DAY)
+        reopened = []
+        for row in freed:
+            schedule = schedules.get(row.columns["schedule_id"])
+            if (schedule is not None and schedule.organization_id is not None and row.columns.get("bookable")
+                    and seconds(row.columns["end"]) > request.now - DAY):
+                reopened.append(free_slot_of(row, schedule.organization_id))
+        provider.slots.add(reopened)
         return [appointment, *freed], appointment
 
     done = await book.change(prepare, decide)

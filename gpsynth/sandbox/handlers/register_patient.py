@@ -131,7 +131,7 @@ def registered_patient(patient_id: str, sent: Mapping, practice: Practice, today
 
 async def register_patient(request: GpcRequest, provider: Provider) -> GpcResponse:
     practice = provider.practice(request)
-    sent = sent_patient(request.body)
+    sent = sent_patient(request.sent_resource)
     nhs_number = next(i["value"] for i in sent["identifier"] if i.get("system") == c.NHS_NUMBER)
     today = london_today(request.now)
     last_updated = london_instant(request.now)

@@ -16,7 +16,8 @@ async def retrieve_appointments(request: GpcRequest, provider: Provider) -> GpcR
     practice = provider.practice(request)
     values = request.query_values("start")
     if len(values) != 2:
-        raise INVALID_PARAMETER(f"Send exactly two start parameters, one ge and one le ({EXAMPLE}); got {len(values)}", rule="appointments-range")
+        raise INVALID_PARAMETER(f"Send exactly two start parameters, one ge and one le ({EXAMPLE}); got {len(values)}",
+                                rule="appointments-range")
     bounds = {value.prefix: value for value in (date_param("start", raw, allow_time=False) for raw in values)}
     if set(bounds) != {"ge", "le"}:
         raise INVALID_PARAMETER(f"The two start parameters take the prefixes ge and le ({EXAMPLE}), "
@@ -24,7 +25,8 @@ async def retrieve_appointments(request: GpcRequest, provider: Provider) -> GpcR
     first, last = bounds["ge"].day, bounds["le"].day
     today = london_today(request.now)
     if first < today:
-        raise INVALID_PARAMETER(f"start=ge{first} is in the past; appointments can be retrieved from today ({today}) on", rule="appointments-range")
+        raise INVALID_PARAMETER(f"start=ge{first} is in the past; appointments can be retrieved from today ({today}) on",
+                                rule="appointments-range")
     if last < first:
         raise INVALID_PARAMETER(f"start=le{last} is before start=ge{first}", rule="appointments-range")
     patient_id = request.path_params["id"]

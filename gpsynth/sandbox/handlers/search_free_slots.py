@@ -11,7 +11,9 @@ with them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ...fhir.constants import CS_ORGANISATION_TYPE, ODS_ORGANIZATION
 from ..bundles import searchset
@@ -26,6 +28,7 @@ SLOT_SCHEDULE = "Slot:schedule"
 PRACTITIONERS, LOCATIONS = "Schedule:actor:Practitioner", "Schedule:actor:Location"
 # The suite's booking builder writes the type with the ValueSet URL, so the filter is read with either.
 ORGANISATION_TYPE_SYSTEMS = (CS_ORGANISATION_TYPE, CS_ORGANISATION_TYPE.replace("/CodeSystem/", "/ValueSet/"))
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,7 @@ def slot_search(request: GpcRequest) -> SlotSearch:
     if status != "free":
         raise INVALID_PARAMETER(f"status={status}: only status=free can be searched", rule="slot-status")
     start, end = _bound(request, "start", "ge"), _bound(request, "end", "le")
-    first = int(start.instant.timestamp()) if start.has_time else day_start(start.day)
-    last = int(end.instant.timestamp()) if end.has_time else day_end(end.day)
+    first, last = start.seconds(day_start), end.seconds(day_end)
     days = (end.day - start.day).days
     if last < first or days < 0:
         raise INVALID_PARAMETER(f"end={end.prefix}{end.text} is before start={start.prefix}{start.text}", rule="slot-range")
@@ -77,6 +79,11 @@ def slot_search(request: GpcRequest) -> SlotSearch:
     return SlotSearch(first, last, frozenset(org_types), frozenset(ods_codes), frozenset(included))
 
 
+def _known(entries: Mapping[str, T], ids: Iterable[str | None]) -> list[T]:
+    """The entries of `ids`, each once and in order, that `entries` holds."""
+    return [entries[i] for i in dict.fromkeys(ids) if i is not None and i in entries]
+
+
 async def search_free_slots(request: GpcRequest, provider: Provider) -> GpcResponse:
     practice = provider.practice(request)
     search = slot_search(request)
@@ -85,16 +92,13 @@ async def search_free_slots(request: GpcRequest, provider: Provider) -> GpcRespo
     slots = [slot for slot in provider.slots.between(practice.organization_id, search.start, search.end)
              if earliest <= slot.start <= latest and slot.schedule_id in directory.schedules
              and slot.visible_to(search.org_types, search.ods_codes)]
-    schedules = [directory.schedules[i] for i in dict.fromkeys(slot.schedule_id for slot in slots)]
-    locations = [directory.locations[i] for i in dict.fromkeys(s.location_id for s in schedules)
-                 if i in directory.locations]
+    schedules = _known(directory.schedules, (slot.schedule_id for slot in slots))
+    locations = _known(directory.locations, (s.location_id for s in schedules))
     resources = [slot.resource for slot in slots] + [schedule.resource for schedule in schedules]
     if PRACTITIONERS in search.includes:
-        resources += [directory.practitioners[i].resource for i in dict.fromkeys(s.practitioner_id for s in schedules)
-                      if i in directory.practitioners]
+        resources += [p.resource for p in _known(directory.practitioners, (s.practitioner_id for s in schedules))]
     if LOCATIONS in search.includes:
         resources += [location.resource for location in locations]
-    organization_ids = dict.fromkeys(location.organization_id for location in locations)
-    resources += [directory.organizations[i].resource for i in organization_ids if i in directory.organizations]
+    resources += [o.resource for o in _known(directory.organizations, (loc.organization_id for loc in locations))]
     return GpcResponse(searchset(resources, request.response_format, request.now, request.service_root, "Slot"),
                        offered=tuple(slot.id for slot in slots))
