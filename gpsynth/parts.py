@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PRACTICES_PER_PART = 8
-DATASET_FORMAT = 2          # 2: files numbered by part once a dataset has more than one part
+# 2: files numbered by part once a dataset has more than one part;
+# 3: slots and bookings drawn a schedule at a time (the same rules, other draws for a given seed)
+DATASET_FORMAT = 3
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
+from itertools import chain
 from typing import overload
+
+import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,80 @@ class Slot:
     status: str = "free"               # free | busy; set by the booking rules
 
 
+class Columns:
+    """Records of one type held as columns (see PatientColumns, SlotColumns)."""
+
+    columns: dict
+
+    def column(self, name: str) -> Sequence:
+        return self.columns[name]
+
+
+SLOT_STATUSES = ("free", "busy", "busy-unavailable")
+
+
+class SlotColumns(Columns, Sequence[Slot]):
+    """Slots as columns, in output order: what generation fills and rendering reads for the commonest type.
+
+    Held columns: id, schedule_id, start, end, delivery_channel (lists of text); `access` (0: not GP Connect
+    bookable, 1: bookable by anyone, 2 + k: kept for the k-th of `restrictions`) and `status` (index into
+    SLOT_STATUSES), with `day` (date ordinal) and `start_minute` (minutes after midnight) for the rules.
+    The Slot fields bookable, restrict_org_types, restrict_ods_codes and status are read from those.
+    """
+
+    HELD = ("id", "schedule_id", "start", "end", "delivery_channel", "access", "status", "day", "start_minute")
+
+    def __init__(self, columns: dict, restrictions: Sequence[tuple[tuple[str, ...], tuple[str, ...]]] = ()):
+        self.columns, self.restrictions = columns, tuple(restrictions)
+
+    @classmethod
+    def concat(cls, parts: Sequence[SlotColumns],
+               restrictions: Sequence[tuple[tuple[str, ...], tuple[str, ...]]] = ()) -> SlotColumns:
+        columns = {}
+        for name in cls.HELD:
+            found = [part.columns[name] for part in parts]
+            columns[name] = (np.concatenate(found) if found and isinstance(found[0], np.ndarray)
+                             else list(chain.from_iterable(found)))
+        return cls(columns, parts[0].restrictions if parts else restrictions)
+
+    def array(self, name: str) -> np.ndarray:
+        """A numeric held column: access, status, day or start_minute."""
+        return self.columns[name]
+
+    def column(self, name: str) -> Sequence:
+        c = self.columns
+        if name == "bookable":
+            return (c["access"] > 0).tolist()
+        if name == "status":
+            return [SLOT_STATUSES[n] for n in c["status"].tolist()]
+        if name in ("restrict_org_types", "restrict_ods_codes"):
+            part = 0 if name == "restrict_org_types" else 1
+            kept = [(), ()] + [restriction[part] for restriction in self.restrictions]
+            return [kept[a] for a in c["access"].tolist()]
+        return c[name]
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
+
+    @overload
+    def __getitem__(self, n: int) -> Slot: ...
+
+    @overload
+    def __getitem__(self, n: slice) -> list[Slot]: ...
+
+    def __getitem__(self, n: int | slice) -> Slot | list[Slot]:
+        if isinstance(n, slice):
+            return [self[i] for i in range(*n.indices(len(self)))]
+        c = self.columns
+        access = int(c["access"][n])
+        org_types, ods_codes = self.restrictions[access - 2] if access >= 2 else ((), ())
+        return Slot(c["id"][n], c["schedule_id"][n], c["start"][n], c["end"][n], c["delivery_channel"][n],
+                    access > 0, org_types, ods_codes, SLOT_STATUSES[c["status"][n]])
+
+    def __iter__(self) -> Iterator[Slot]:
+        return (self[n] for n in range(len(self)))
+
+
 @dataclass(frozen=True, slots=True)
 class Patient:
     id: str
@@ -105,7 +182,7 @@ PATIENT_FIELDS = tuple(f.name for f in fields(Patient))
 ADDRESS_COLUMNS = ("address_lines", "address_city", "address_district", "address_postcode")
 
 
-class PatientColumns(Sequence[Patient]):
+class PatientColumns(Columns, Sequence[Patient]):
     """A practice's patients as columns, one list per Patient field, in output order.
 
     Patients are a large share of every dataset, so generation fills these columns and rendering
@@ -124,9 +201,6 @@ class PatientColumns(Sequence[Patient]):
         for name, part in zip(ADDRESS_COLUMNS, ("lines", "city", "district", "postcode"), strict=True):
             columns[name] = [a and getattr(a, part) for a in addresses]
         return cls(columns)
-
-    def column(self, name: str) -> list:
-        return self.columns[name]
 
     def __len__(self) -> int:
         return len(self.columns["id"])
@@ -191,7 +265,7 @@ class Shard:
     locations: list[Location] = field(default_factory=list)
     practitioners: list[Practitioner] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
-    slots: list[Slot] = field(default_factory=list)
+    slots: Sequence[Slot] = field(default_factory=list)          # SlotColumns as generated
     patients: Sequence[Patient] = field(default_factory=list)    # PatientColumns as generated
     appointments: list[Appointment] = field(default_factory=list)
 

@@ -32,7 +32,7 @@ def test_a_generated_practice_renders_as_the_dict_renderings_do():
     rules = yaml.safe_load(preset_text("pcn"))
     rules["practices"].update(count=1, list_size=400)
     rules["staff"][0]["slot_type"] = 'GP "same day" appointment \\ urgent'  # text that JSON must escape
-    plan = make_plan(parse_scenario(rules, "pcn, one practice"), 3, AS_OF)
+    plan = make_plan(parse_scenario(rules, "pcn, one practice"), 4, AS_OF)
     shard = practice_shard(plan, plan.practices[0])
     rendered = render_shard(shard, STAMP)
     assert {slot.status for slot in shard.slots} == {"free", "busy", "busy-unavailable"}

@@ -18,7 +18,7 @@ import yaml
 from gpsynth.dataset import OutputOptions, dataset_info, generate, generate_part, make_formats, plan_parts
 from gpsynth.destination import Destination
 from gpsynth.export import export_store
-from gpsynth.parts import PRACTICES_PER_PART
+from gpsynth.parts import DATASET_FORMAT, PRACTICES_PER_PART
 from gpsynth.plan import make_plan
 from gpsynth.scenario import parse_scenario, preset_text
 from gpsynth.store import open_store, store_info
@@ -50,7 +50,7 @@ def test_files_are_numbered_by_part_and_the_manifest_lists_them_in_order(one_wor
     manifest = orjson.loads((one_worker / "ndjson" / "manifest.json").read_bytes())
     slot_files = [entry["url"] for entry in manifest["output"] if entry["type"] == "Slot"]
     assert slot_files == [f"Slot.{n:05d}.ndjson" for n in range(1, 5)]
-    assert manifest["extension"]["gpsynth"]["datasetFormat"] == 2
+    assert manifest["extension"]["gpsynth"]["datasetFormat"] == DATASET_FORMAT == 3
     assert {p.name for p in (one_worker / "parquet" / "slot" / "region=GPS").iterdir()} == {
         f"slot-{n:05d}.parquet" for n in range(1, 5)}
     assert not (one_worker / ".store-parts").exists()

@@ -15,7 +15,7 @@ from operator import attrgetter
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..records import Appointment, Patient, PatientColumns, Schedule, Slot
+from ..records import Appointment, Columns, Patient, PatientColumns, Schedule, Slot
 from . import constants as c
 from .appointment import BOOKING_ORGANISATION_ID
 from .common import (coding, delivery_channel_extension, english_communication, meta,
@@ -25,9 +25,9 @@ from .patient import SENSITIVE
 from .text import Template, column, dumps, fragments, join, quoted, reference, references, string_lists
 
 
-def field(records: Sequence, name: str) -> list:
-    """One field of every record (a column of PatientColumns as it is)."""
-    if isinstance(records, PatientColumns):
+def field(records: Sequence, name: str) -> Sequence:
+    """One field of every record (a column of records held as columns, as it is)."""
+    if isinstance(records, Columns):
         return records.column(name)
     return list(map(attrgetter(name), records))
 

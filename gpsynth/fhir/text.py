@@ -97,14 +97,14 @@ def reference(resource_type: str, ids: pa.Array) -> pa.Array:
     return join('{"reference":"', escaped(join(f"{resource_type}/", ids)), '"}')
 
 
-def references(resource_type: str, lists: list[tuple[str, ...]]) -> pa.Array:
+def references(resource_type: str, lists: Sequence[tuple[str, ...]]) -> pa.Array:
     """`[{"reference":"Type/a"},{"reference":"Type/b"}]` per row, from each row's ids."""
     ids = pa.array(lists, pa.list_(pa.string()))
     per_row = pa.ListArray.from_arrays(ids.offsets, reference(resource_type, ids.flatten()))
     return join("[", pc.binary_join(per_row, ","), "]")
 
 
-def string_lists(lists: list[tuple[str, ...] | None]) -> pa.Array:
+def string_lists(lists: Sequence[tuple[str, ...] | None]) -> pa.Array:
     """`["a","b"]` per row, from each row's strings; null where a row has None."""
     values = pa.array(lists, pa.list_(pa.string()))
     per_row = pa.ListArray.from_arrays(values.offsets, quoted(values.flatten()), mask=values.is_null())

@@ -1,17 +1,24 @@
-"""Booking rules: which slots are booked, by which route and patient, for how many slots, and what became of it."""
+"""Booking rules: which slots are booked, by which route and patient, for how many slots, and what became of it.
+
+A schedule is booked in three steps. Which slots demand fills, who books each and when are worked out
+for the whole schedule at once, as arrays (one vector of draws per step). Then the bookings are made
+in time order, one by one, as only they can be: a booking may take the next slots too, and a patient
+books at most one appointment a day. Draws are made for every slot or booking the rules look at, used
+or not, so each schedule's bookings depend on its own slots and the patients alone.
+"""
 
 from __future__ import annotations
 
-import random
-from bisect import bisect
 from datetime import date, time
-from itertools import accumulate
+
+import numpy as np
+from numpy.typing import ArrayLike
 
 from ..calendar import london_instant
-from ..records import Appointment, BookingOrganisation, Organization, PatientColumns, Schedule, Slot
+from ..records import SLOT_STATUSES, Appointment, BookingOrganisation, Organization, PatientColumns, Schedule, SlotColumns
 from ..scenario import Scenario, StaffGroup
 from . import routes
-from .demand import age_on, day_fill, patient_rates, slot_fill
+from .demand import day_fill, patient_rates, slot_fill
 from .reasons import reason_for
 
 COMMENTS = (
@@ -20,158 +27,208 @@ COMMENTS = (
     "Booked after a telephone triage call.", "Wheelchair access needed at the surgery.",
 )
 CLINICIAN_UNAVAILABLE = "Clinician unavailable"
+EPOCH = date(1970, 1, 1).toordinal()
 PATIENT_TRIES = 6   # draws of a patient before a slot is left free (everyone likely is busy that day)
+FREE, BUSY, UNAVAILABLE = (SLOT_STATUSES.index(s) for s in ("free", "busy", "busy-unavailable"))
 
 
-def visible_to(slot: Slot, org: BookingOrganisation) -> bool:
-    """GP Connect 1.2.7 restriction rules: each restriction either absent or matching."""
-    return slot.bookable and (not slot.restrict_org_types or org.org_type in slot.restrict_org_types) and (
-        not slot.restrict_ods_codes or org.ods_code in slot.restrict_ods_codes)
+def visible_to(access: int, restrictions, org: BookingOrganisation) -> bool:
+    """GP Connect 1.2.7 restriction rules for a slot of this access (see SlotColumns): each restriction
+    either absent or matching."""
+    if access < 2:
+        return access == 1
+    org_types, ods_codes = restrictions[access - 2]
+    return (not org_types or org.org_type in org_types) and (not ods_codes or org.ods_code in ods_codes)
 
 
 def booking_organisation(org: Organization) -> BookingOrganisation:
     return BookingOrganisation(org.ods_code, org.name, org.org_type, org.phone)
 
 
-def no_show_share(base: float, lead_days: int, age: int) -> float:
+def no_show_share(base: float, lead_days: ArrayLike, age: ArrayLike) -> np.ndarray:
     """Longer leads and younger adults miss more appointments; same-day and older patients fewer."""
-    lead_factor = 0.5 if lead_days == 0 else 1.0 if lead_days <= 7 else 1.7
-    age_factor = 1.3 if 15 <= age < 45 else 0.7 if age >= 65 else 1.0
-    return min(1.0, base * lead_factor * age_factor)
+    lead, years = np.asarray(lead_days), np.asarray(age)
+    lead_factor = np.where(lead == 0, 0.5, np.where(lead <= 7, 1.0, 1.7))
+    age_factor = np.where((15 <= years) & (years < 45), 1.3, np.where(years >= 65, 0.7, 1.0))
+    return np.minimum(1.0, base * lead_factor * age_factor)
 
 
 class Booker:
     """Books one practice's appointment book, schedule by schedule, in time order.
 
     "Now" is the start of the reference day (every resource's meta.lastUpdated): a slot is booked only
-    if its booking was made before then, so today's on-the-day slots are still free.
+    if its booking was made before then, so today's on-the-day slots are still free. Booking
+    organisations are numbered: the consumers in order, then the practice itself.
     """
 
-    def __init__(self, rng: random.Random, scenario: Scenario, as_of: date, practice: Organization,
-                 consumers: list[Organization], patients: PatientColumns, next_id, is_open):
-        self.rng, self.scenario, self.as_of, self.next_id, self.is_open = rng, scenario, as_of, next_id, is_open
-        self.practice = booking_organisation(practice)
-        self.consumers = [booking_organisation(c) for c in consumers]
+    def __init__(self, rng: np.random.Generator, scenario: Scenario, as_of: date, practice: Organization,
+                 consumers: list[Organization], patients: PatientColumns, next_id, desk: routes.DeskDays):
+        self.rng, self.scenario, self.as_of, self.next_id, self.desk = rng, scenario, as_of, next_id, desk
+        self.orgs = [*(booking_organisation(c) for c in consumers), booking_organisation(practice)]
+        self.practice = len(self.orgs) - 1
+        self.urgent = np.array([org.org_type == "urgent-care" for org in self.orgs])
         self.patients = patients
         rates = patient_rates(scenario, patients, as_of)
         self.yearly_demand = sum(rates)
-        self.rate_cum = tuple(accumulate(rates))
-        self.born = list(map(date.fromisoformat, patients.column("birth_date")))
-        self.registered = list(map(date.fromisoformat, patients.column("registration_start")))
-        self.busy_days: dict[int, set[date]] = {}
-        self.fill: dict[date, float] = {}
+        self.rate_cum = np.cumsum(rates)
+        self.born = np.array([date.fromisoformat(d).toordinal() for d in patients.column("birth_date")], dtype=np.int64)
+        self.registered = np.array([date.fromisoformat(d).toordinal() for d in patients.column("registration_start")],
+                                   dtype=np.int64)
+        self.busy_days: dict[int, set[int]] = {}
+        self.first_day, self.fill = 0, np.zeros(0)
 
-    def plan_days(self, slots: list[Slot], days: list[date]) -> None:
+    def plan_days(self, slots: list[SlotColumns], days: list[date]) -> None:
         """Size each day's fill from the population's demand and the practice's whole rota."""
-        self.fill = day_fill(self.scenario, self.yearly_demand, slots, days)
+        found, counts = np.unique(np.concatenate([s.array("day") for s in slots] or [np.zeros(0, np.int32)]),
+                                  return_counts=True)
+        capacity = {date.fromordinal(int(d)): int(n) for d, n in zip(found, counts, strict=True)}
+        fill = day_fill(self.scenario, self.yearly_demand, capacity, days)
+        self.first_day = days[0].toordinal() if days else 0
+        self.fill = np.array([fill.get(day, 0.0) for day in days])
 
-    def book_schedule(self, schedule: Schedule, group: StaffGroup, slots: list[Slot]) -> list[Appointment]:
-        rng, scenario = self.rng, self.scenario
-        appointments, i = [], 0
-        while i < len(slots):
-            slot = slots[i]
-            day = date.fromisoformat(slot.start[:10])
-            if not self.rate_cum or rng.random() >= slot_fill(scenario, self.fill.get(day, 0.0), slot.start):
-                i += 1
+    def sees(self, restrictions) -> list[list[bool]]:
+        """For each slot access, which booking organisations may book it (the practice books any slot)."""
+        return [[o == self.practice or visible_to(access, restrictions, org) for o, org in enumerate(self.orgs)]
+                for access in range(len(restrictions) + 2)]
+
+    def book_schedule(self, schedule: Schedule, group: StaffGroup, slots: SlotColumns) -> list[Appointment]:
+        n = len(slots)
+        if not n or not len(self.rate_cum) or not self.rate_cum[-1]:
+            return []
+        day, start = slots.array("day"), slots.array("start_minute")
+        filled = self.rng.random(n) < slot_fill(self.scenario, self.fill[day - self.first_day], start < 12 * 60)
+        candidates = np.flatnonzero(filled)
+        sees = self.sees(slots.restrictions)
+        org = self.choose_bookers(np.asarray(sees)[slots.array("access")[candidates]], self.rng.random((len(candidates), 2)))
+        made_day, made_minute = self.when_booked(org, day[candidates], start[candidates],
+                                                 self.rng.random((len(candidates), 4)))
+        before_now = (made_day < self.as_of.toordinal()) & routes.created_by(made_day, made_minute, day[candidates],
+                                                                             start[candidates])
+        booked, org = candidates[before_now], org[before_now]
+        made_day, made_minute = made_day[before_now], made_minute[before_now]
+        patients = self.patient_choices(day[booked], self.rng.random((len(booked), PATIENT_TRIES))).tolist()
+        draws = self.rng.random((len(booked), 8)).tolist()
+        starts, ends, channels = slots.column("start"), slots.column("end"), slots.column("delivery_channel")
+        access = slots.array("access").tolist()
+        demand = self.scenario.demand
+        most = max(2, demand.max_slots_per_appointment)
+        cancelled = [d[2] < demand.cancellation_share for d in draws]
+        made: list[tuple[int, int, int]] = []      # (booking, slots taken, patient) of each appointment
+        free_from = 0
+        for j, (i, booker) in enumerate(zip(booked.tolist(), org.tolist(), strict=True)):
+            if i < free_from:
                 continue
-            booker = self.choose_booker(slot)
-            booking = self.when_booked(booker, slot, day)
-            patient = self.choose_patient(day) if booking else None
-            if booking is None or patient is None:
-                i += 1
+            on = int(day[i])
+            patient = next((p for p in patients[j] if p >= 0 and on not in self.busy_days.get(p, ())), None)
+            if patient is None:
                 continue
-            run = [slot]
-            if rng.random() < scenario.demand.multi_slot_share:
-                wanted = rng.randint(2, max(2, scenario.demand.max_slots_per_appointment))
-                while len(run) < wanted and i + len(run) < len(slots):
-                    following = slots[i + len(run)]
-                    if (following.start != run[-1].end or following.delivery_channel != slot.delivery_channel
-                            or (booker is not self.practice and not visible_to(following, booker))):
-                        break
-                    run.append(following)
-            appointments.append(self.appointment(schedule, group, run, booker, booking, patient, day))
-            i += len(run)
+            run = 1
+            if draws[j][0] < demand.multi_slot_share:
+                wanted = 2 + int(draws[j][1] * (most - 1))
+                while (run < wanted and i + run < n and starts[i + run] == ends[i + run - 1]
+                       and channels[i + run] == channels[i] and sees[access[i + run]][booker]):
+                    run += 1
+            if not cancelled[j]:
+                self.busy_days.setdefault(patient, set()).add(on)
+            made.append((j, run, patient))
+            free_from = i + run
+        if not made:
+            return []
+        which, runs, patient = (np.array(column, dtype=np.int64) for column in zip(*made, strict=True))
+        return self.appointments(schedule, group, slots, booked[which], runs, patient, org[which], made_day[which],
+                                 made_minute[which], np.asarray(draws)[which, 2:])
+
+    def choose_bookers(self, sees: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        """The booking organisation of each slot: a consumer that may book it with the consumer share (any
+        of them alike), else the practice. `sees`: per slot, which organisations may book it."""
+        consumers = sees[:, :self.practice]
+        allowed = consumers.sum(axis=1)
+        wanted = (draws[:, 0] < self.scenario.demand.consumer_share) & (allowed > 0)
+        nth = np.minimum((draws[:, 1] * allowed).astype(np.int64), np.maximum(allowed - 1, 0))
+        # The position of each slot's nth allowed consumer: the first where the running count passes nth.
+        picked = (np.cumsum(consumers, axis=1) > nth[:, None]).argmax(axis=1) if self.practice else nth
+        return np.where(wanted, picked, self.practice)
+
+    def when_booked(self, org: np.ndarray, day: np.ndarray, start: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(day ordinal, minute) each booking was made by its organisation's route."""
+        scenario = self.scenario
+        median, most = scenario.demand.routine_median_days, scenario.availability.booking_window.max_days_ahead
+        urgent_lead = (draws[:, 0] >= 0.6).astype(np.int64)
+        urgent_day, urgent_minute = routes.urgent_care_time(day, start, urgent_lead, draws[:, 1])
+        hub_day = routes.hub_day(day, routes.routine_lead(draws[:, 0], median, routes.HUB_LEAD_DAYS))
+        hub_minute = routes.within(routes.HUB_HOURS, draws[:, 1])
+        same_day = (draws[:, 0] < scenario.demand.same_day_share) & self.desk.is_open(day)
+        desk_day = np.where(same_day, day, self.desk(day - routes.routine_lead(draws[:, 1], median, most)))
+        desk_minute = np.where(same_day, routes.same_day_time(start, draws[:, 2]),
+                               routes.within(routes.DESK_HOURS, draws[:, 3], skew=1.6))
+        urgent, hub = self.urgent[org], (org != self.practice) & ~self.urgent[org]
+        return (np.select([urgent, hub], [urgent_day, hub_day], desk_day),
+                np.select([urgent, hub], [urgent_minute, hub_minute], desk_minute))
+
+    def patient_choices(self, day: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        """Per booking, PATIENT_TRIES patients drawn by their demand; -1 where the one drawn was not yet
+        registered or born. The first of them not busy that day books."""
+        drawn = np.searchsorted(self.rate_cum, draws * self.rate_cum[-1], side="right")
+        found = np.minimum(drawn, len(self.rate_cum) - 1)
+        eligible = (drawn < len(self.rate_cum)) & (self.registered[found] <= day[:, None]) & (self.born[found] <= day[:, None])
+        return np.where(eligible, found, -1)
+
+    def appointments(self, schedule: Schedule, group: StaffGroup, slots: SlotColumns, first: np.ndarray, runs: np.ndarray,
+                     patient: np.ndarray, org: np.ndarray, made_day: np.ndarray, made_minute: np.ndarray,
+                     draws: np.ndarray) -> list[Appointment]:
+        """The appointments made, each taking `runs` slots from `first`; `draws` per appointment: outcome (2),
+        cancellation reason, description, comment (2). Their slots are marked busy (or free again)."""
+        demand, as_of = self.scenario.demand, self.as_of.toordinal()
+        day = slots.array("day")[first].astype(np.int64)
+        age = age_in_years(self.born[patient], day)
+        no_show = draws[:, 1] < no_show_share(demand.no_show_share, day - made_day, age)
+        status = np.where(draws[:, 0] < demand.cancellation_share, "cancelled",
+                          np.where(day >= as_of, "booked", np.where(no_show, "noshow", "fulfilled")))
+        reasons = demand.cancellation_reasons
+        reason = [reasons[int(d * len(reasons))] if s == "cancelled" else None
+                  for d, s in zip(draws[:, 2].tolist(), status.tolist(), strict=True)]
+        # A clinician's absence takes the slot out of the book; other cancellations free it again.
+        marks = [UNAVAILABLE if r == CLINICIAN_UNAVAILABLE else FREE if r else BUSY for r in reason]
+        taken = np.repeat(first, runs) + (np.arange(runs.sum()) - np.repeat(np.cumsum(runs) - runs, runs))
+        slots.columns["status"][taken] = np.repeat(marks, runs)
+        ids, starts, ends, channels = (slots.column(name) for name in ("id", "start", "end", "delivery_channel"))
+        patient_ids, genders = self.patients.column("id"), self.patients.column("gender")
+        appointments = []
+        for (i, run, n, booker, on, at, years, state, why, description_draw, comment, which) in zip(
+                first.tolist(), runs.tolist(), patient.tolist(), org.tolist(), made_day.tolist(), made_minute.tolist(),
+                age.tolist(), status.tolist(), reason, draws[:, 3].tolist(), draws[:, 4].tolist(), draws[:, 5].tolist(),
+                strict=True):
+            appointments.append(Appointment(
+                id=self.next_id(),
+                status=state,
+                slot_ids=tuple(ids[i:i + run]),
+                start=starts[i],
+                end=ends[i + run - 1],
+                minutes=group.slot_minutes * run,
+                patient_id=patient_ids[n],
+                location_id=schedule.location_id,
+                practitioner_id=schedule.practitioner_id,
+                schedule_id=schedule.id,
+                organization_id=schedule.organization_id,
+                role_code=schedule.role_code,
+                delivery_channel=channels[i],
+                schedule_type=schedule.schedule_type,
+                slot_type=schedule.slot_type,
+                booking_organisation=self.orgs[booker],
+                description=reason_for(description_draw, schedule.role_code, channels[i], genders[n], years),
+                comment=COMMENTS[int(which * len(COMMENTS))] if comment < 0.3 else None,
+                created=london_instant(date.fromordinal(on), time(*divmod(at, 60))),
+                cancellation_reason=why,
+            ))
         return appointments
 
-    def choose_booker(self, slot: Slot) -> BookingOrganisation:
-        if self.consumers and self.rng.random() < self.scenario.demand.consumer_share:
-            allowed = [c for c in self.consumers if visible_to(slot, c)]
-            if allowed:
-                return self.rng.choice(allowed)
-        return self.practice
 
-    def when_booked(self, booker: BookingOrganisation, slot: Slot, day: date) -> tuple[int, date, time] | None:
-        """(lead days, day, time) of the booking by this route; None if it is not made before now."""
-        draw, scenario = self.rng.random, self.scenario
-        start = time.fromisoformat(slot.start[11:19])
-        if booker.org_type == "urgent-care":
-            lead = 0 if draw() < 0.6 else 1
-            made_day, made_at = routes.urgent_care_time(day, start, lead, draw())
-        elif booker is not self.practice:
-            made_day = routes.hub_day(day, routes.routine_lead(draw(), scenario.demand.routine_median_days, routes.HUB_LEAD_DAYS))
-            made_at = routes.within(routes.HUB_HOURS, draw())
-        else:
-            if draw() < scenario.demand.same_day_share and self.is_open(day):
-                made_day, made_at = day, routes.same_day_time(start, draw())
-            else:
-                lead = routes.routine_lead(draw(), scenario.demand.routine_median_days, scenario.availability.booking_window.max_days_ahead)
-                made_day = routes.desk_day(date.fromordinal(day.toordinal() - lead), self.is_open)
-                made_at = routes.within(routes.DESK_HOURS, draw(), skew=1.6)
-        if made_day >= self.as_of or not routes.created_by(made_day, made_at, day, start):
-            return None
-        return (day - made_day).days, made_day, made_at
-
-    def choose_patient(self, day: date) -> int | None:
-        """A patient weighted by their demand, registered and born by then, with no other appointment that day."""
-        total, cum, draw = self.rate_cum[-1], self.rate_cum, self.rng.random
-        for _ in range(PATIENT_TRIES):
-            n = bisect(cum, draw() * total)
-            if n < len(cum) and self.registered[n] <= day and self.born[n] <= day and day not in self.busy_days.get(n, ()):
-                return n
-        return None
-
-    def outcome(self, days_ahead: int, lead: int, age: int) -> str:
-        draw = self.rng.random()
-        if draw < self.scenario.demand.cancellation_share:
-            return "cancelled"
-        if days_ahead >= 0:
-            return "booked"
-        return "noshow" if self.rng.random() < no_show_share(self.scenario.demand.no_show_share, lead, age) else "fulfilled"
-
-    def appointment(self, schedule: Schedule, group: StaffGroup, run: list[Slot], booker: BookingOrganisation,
-                    booking: tuple[int, date, time], n: int, day: date) -> Appointment:
-        rng = self.rng
-        lead, made_day, made_at = booking
-        patients = self.patients
-        gender = patients.column("gender")[n]
-        age = age_on(patients.column("birth_date")[n], day)
-        status = self.outcome((day - self.as_of).days, lead, age)
-        reason = rng.choice(self.scenario.demand.cancellation_reasons) if status == "cancelled" else None
-        if status != "cancelled":
-            self.busy_days.setdefault(n, set()).add(day)
-        for slot in run:
-            # A clinician's absence takes the slot out of the book; other cancellations free it again.
-            slot.status = "busy-unavailable" if reason == CLINICIAN_UNAVAILABLE else "free" if reason else "busy"
-        channel = run[0].delivery_channel
-        return Appointment(
-            id=self.next_id(),
-            status=status,
-            slot_ids=tuple(s.id for s in run),
-            start=run[0].start,
-            end=run[-1].end,
-            minutes=group.slot_minutes * len(run),
-            patient_id=patients.column("id")[n],
-            location_id=schedule.location_id,
-            practitioner_id=schedule.practitioner_id,
-            schedule_id=schedule.id,
-            organization_id=schedule.organization_id,
-            role_code=schedule.role_code,
-            delivery_channel=channel,
-            schedule_type=schedule.schedule_type,
-            slot_type=schedule.slot_type,
-            booking_organisation=booker,
-            description=reason_for(rng.random(), schedule.role_code, channel, gender, age),
-            comment=rng.choice(COMMENTS) if rng.random() < 0.3 else None,
-            created=london_instant(made_day, made_at),
-            cancellation_reason=reason,
-        )
+def age_in_years(born: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Whole years from each birth date to each day (both date ordinals)."""
+    def year_month_day(ordinals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        days = (ordinals - EPOCH).astype("datetime64[D]")
+        years, months = days.astype("datetime64[Y]"), days.astype("datetime64[M]")
+        return years.astype(np.int64), (months - years).astype(np.int64) * 100 + (days - months).astype(np.int64)
+    born_year, born_date = year_month_day(born)
+    year, on_date = year_month_day(day)
+    return year - born_year - (on_date < born_date)

@@ -6,10 +6,13 @@ comes from the rota. A day's fill is the waiting demand over its capacity, cappe
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Mapping
 from datetime import date
 
-from ..records import PatientColumns, Slot
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ..records import PatientColumns
 from ..scenario import Scenario
 
 BOOKABLE_STATES = ("normal", "sensitive")
@@ -35,27 +38,28 @@ def patient_rates(scenario: Scenario, patients: PatientColumns, as_of: date) -> 
                                            patients.column("state"), strict=True)]
 
 
-def day_fill(scenario: Scenario, yearly_demand: float, slots: list[Slot], days: list[date]) -> dict[date, float]:
+def day_fill(scenario: Scenario, yearly_demand: float, capacity: Mapping[date, int], days: list[date]) -> dict[date, float]:
     """Share of each day's slots that demand fills, at most `max_fill`.
 
     Needs arise every day, more on heavier weekdays; the book takes them on the next day with clinics,
     up to its capacity, and carries the rest forward: so the first day after a weekend or a bank holiday
     is the busiest, and a short-staffed week spills into the next.
     """
-    capacity = Counter(date.fromisoformat(slot.start[:10]) for slot in slots)
     weights = scenario.demand.weekday_weights
     per_weight = yearly_demand / 365 / (sum(weights) / 7 or 1.0)
     backlog, fill = per_weight, {}     # start as if yesterday's needs were still waiting
     for day in days:
         backlog += per_weight * weights[day.weekday()]
-        if capacity[day]:
+        if capacity.get(day):
             booked = min(scenario.demand.max_fill * capacity[day], backlog)
             fill[day] = booked / capacity[day]
             backlog -= booked
     return fill
 
 
-def slot_fill(scenario: Scenario, day_share: float, start: str) -> float:
-    """Mornings fill first: a morning slot is `morning_weight` times as likely to be booked as the day's mean."""
-    weight = scenario.demand.morning_weight if start[11:13] < "12" else max(0.0, 2 - scenario.demand.morning_weight)
-    return min(scenario.demand.max_fill, day_share * weight)
+def slot_fill(scenario: Scenario, day_share: ArrayLike, morning: ArrayLike) -> np.ndarray:
+    """Mornings fill first: a morning slot is `morning_weight` times as likely to be booked as the day's mean.
+
+    `day_share` and `morning` (whether each slot starts before noon) are arrays, or single values."""
+    weight = np.where(morning, scenario.demand.morning_weight, max(0.0, 2 - scenario.demand.morning_weight))
+    return np.minimum(scenario.demand.max_fill, np.asarray(day_share) * weight)

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from functools import cache, partial
 import random
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from itertools import count
+
+import numpy as np
 
 from ..calendar import days_between
 from ..identifiers import derive_seed
 from ..plan import Plan, PracticePlan
-from ..records import Shard
+from ..records import Shard, SlotColumns
 from .bookings import Booker
 from .patients import practice_patients
 from .pools import pools
 from .rota import SlotTimes, practice_open, schedule_slots, worked_sessions
+from .routes import DeskDays
 from .sites import (consumer_organization, network_district, practice_district, practice_locations,
                     practice_organization)
 from .staff import practitioners, schedules
@@ -30,7 +33,7 @@ def id_counter(prefix: str) -> Callable[[], str]:
 def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
     scenario, as_of = plan.scenario, plan.as_of
     # Separate generators per concern, so changing one rule does not reshuffle the others.
-    rng = {part: random.Random(derive_seed(practice.seed, part)) for part in ("sites", "staff", "rota", "patients", "bookings")}
+    rng = {part: random.Random(derive_seed(practice.seed, part)) for part in ("sites", "staff", "rota", "patients")}
     name_pools = pools()
     shard = Shard(practice.ods_code)
 
@@ -52,20 +55,24 @@ def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
                                        shard.locations, shard.practitioners, district)
 
     days = list(days_between(first_day, last_day))
-    slot_times, next_slot_id = SlotTimes(), id_counter(f"{practice.ods_code}-S")
     consumers = [consumer_organization(random.Random(derive_seed(plan.seed, "consumer", c.ods)), name_pools, c)
                  for c in plan.consumers]
-    booker = Booker(rng["bookings"], scenario, as_of, organization, consumers, shard.patients,
-                    id_counter(f"{practice.ods_code}-A"), cache(partial(practice_open, scenario)))
+    desk = DeskDays(first_day - timedelta(days=scenario.availability.booking_window.max_days_ahead), last_day,
+                    partial(practice_open, scenario))
+    booker = Booker(np.random.default_rng(derive_seed(practice.seed, "bookings")), scenario, as_of, organization,
+                    consumers, shard.patients, id_counter(f"{practice.ods_code}-A"), desk)
     # The rota first (who works which session), then its slots, then the bookings demand makes.
-    rota_slots = [(schedule, group, schedule_slots(rng["rota"], scenario, schedule, group,
-                                                   worked_sessions(rng["rota"], scenario, group, days),
-                                                   slot_times, next_slot_id))
-                  for schedule, group in rota]
-    booker.plan_days([slot for *_, slots in rota_slots for slot in slots], days)
+    slot_rng, slot_times, rota_slots, numbered = np.random.default_rng(derive_seed(practice.seed, "slots")), SlotTimes(), [], 1
+    for schedule, group in rota:
+        worked = worked_sessions(rng["rota"], scenario, group, days)
+        slots = schedule_slots(slot_rng, scenario, schedule, group, worked, slot_times, numbered, f"{practice.ods_code}-S")
+        rota_slots.append((schedule, group, slots))
+        numbered += len(slots)
+    booker.plan_days([slots for *_, slots in rota_slots], days)
     for schedule, group, slots in rota_slots:
         shard.appointments.extend(booker.book_schedule(schedule, group, slots))
-        shard.slots.extend(slots)
+    shard.slots = SlotColumns.concat([slots for *_, slots in rota_slots],
+                                     [(r.org_types, r.ods_codes) for r in scenario.availability.restrictions])
     return shard
 
 

@@ -5,28 +5,41 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import accumulate
+from itertools import chain
+
+import numpy as np
 
 from ..calendar import bank_holiday_name, london_offset
-from ..records import Schedule, Slot
+from ..records import Schedule, SlotColumns
 from ..scenario import Scenario, Session, StaffGroup
 
 
+@dataclass(frozen=True)
+class SessionSlots:
+    """The slots of one session on one day: start and end instants, and start minutes after midnight."""
+
+    starts: list[str]
+    ends: list[str]
+    start_minutes: list[int]
+
+
 class SlotTimes:
-    """Start and end instants of the slots of a session on a day, computed once per shard."""
+    """The slots of a session on a day, computed once per shard."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[date, str, int], list[tuple[str, str]]] = {}
+        self._cache: dict[tuple[date, str, int], SessionSlots] = {}
 
-    def __call__(self, day: date, session: Session, minutes: int) -> list[tuple[str, str]]:
+    def __call__(self, day: date, session: Session, minutes: int) -> SessionSlots:
         key = (day, session.name, minutes)
         if key not in self._cache:
-            self._cache[key] = list(self._compute(day, session, minutes))
+            times = list(self._compute(day, session, minutes))
+            self._cache[key] = SessionSlots([t[0] for t in times], [t[1] for t in times], [t[2] for t in times])
         return self._cache[key]
 
     @staticmethod
-    def _compute(day: date, session: Session, minutes: int) -> Iterator[tuple[str, str]]:
+    def _compute(day: date, session: Session, minutes: int) -> Iterator[tuple[str, str, int]]:
         edges = [session.start, *[t for pause in session.breaks for t in pause], session.end]
         step = timedelta(minutes=minutes)
         prefix = day.isoformat() + "T"
@@ -38,7 +51,7 @@ class SlotTimes:
                 # Skip wall times the spring change removes, and slots a change would stretch or shrink.
                 if start_offset and start_offset == end_offset:
                     yield (f"{prefix}{start.isoformat('seconds')}{start_offset}",
-                           f"{prefix}{end.isoformat('seconds')}{end_offset}")
+                           f"{prefix}{end.isoformat('seconds')}{end_offset}", start.hour * 60 + start.minute)
                 at += step
 
 
@@ -72,30 +85,35 @@ def worked_sessions(rng: random.Random, scenario: Scenario, group: StaffGroup, d
     return worked
 
 
-def schedule_slots(rng: random.Random, scenario: Scenario, schedule: Schedule, group: StaffGroup,
-                   worked: list[tuple[date, str]], slot_times: SlotTimes, next_id) -> list[Slot]:
-    """The slots of one schedule's worked sessions, in time order.
+def schedule_slots(rng: np.random.Generator, scenario: Scenario, schedule: Schedule, group: StaffGroup,
+                   worked: list[tuple[date, str]], slot_times: SlotTimes, first_number: int, prefix: str) -> SlotColumns:
+    """The slots of one schedule's worked sessions, in time order, numbered from `first_number`.
 
     Each session runs on one delivery channel (a telephone clinic, say); each slot is GP Connect
-    bookable with the scenario's share, and a bookable slot may carry one restriction.
+    bookable with the scenario's share, and a bookable slot may carry one restriction. The draws are
+    one vector per schedule: a channel per session, then a bookable and a restriction draw per slot.
     """
+    sessions = [slot_times(day, scenario.sessions[name], group.slot_minutes) for day, name in worked]
+    per_session = np.array([len(s.starts) for s in sessions], dtype=np.int64)
+    n = int(per_session.sum())
     channels, channel_weights = zip(*group.channels, strict=True)
-    channel_cum = tuple(accumulate(channel_weights))
+    channel_bounds = np.cumsum(channel_weights) / sum(channel_weights)
+    session_channel = np.minimum(np.searchsorted(channel_bounds, rng.random(len(sessions)), side="right"), len(channels) - 1)
     restrictions = scenario.availability.restrictions
-    restriction_bounds = tuple(zip(accumulate(r.share for r in restrictions), restrictions, strict=True))
-    bookable_share, random_draw, schedule_id = scenario.availability.bookable_share, rng.random, schedule.id
-    slots = []
-    for day, session_name in worked:
-        channel = rng.choices(channels, cum_weights=channel_cum)[0]
-        for start, end in slot_times(day, scenario.sessions[session_name], group.slot_minutes):
-            bookable = random_draw() < bookable_share
-            org_types: tuple[str, ...] = ()
-            ods_codes: tuple[str, ...] = ()
-            if bookable and restriction_bounds:
-                draw = random_draw()
-                for bound, restriction in restriction_bounds:
-                    if draw < bound:
-                        org_types, ods_codes = restriction.org_types, restriction.ods_codes
-                        break
-            slots.append(Slot(next_id(), schedule_id, start, end, channel, bookable, org_types, ods_codes))
-    return slots
+    restriction_bounds = np.cumsum([r.share for r in restrictions])
+    bookable = rng.random(n) < scenario.availability.bookable_share
+    kept_for = np.searchsorted(restriction_bounds, rng.random(n), side="right")   # len(restrictions): for anyone
+    access = np.where(bookable, np.where(kept_for < len(restrictions), kept_for + 2, 1), 0).astype(np.int8)
+    days = np.array([day.toordinal() for day, _ in worked], dtype=np.int32)
+    columns = {
+        "id": [f"{prefix}{k}" for k in range(first_number, first_number + n)],
+        "schedule_id": [schedule.id] * n,
+        "start": list(chain.from_iterable(s.starts for s in sessions)),
+        "end": list(chain.from_iterable(s.ends for s in sessions)),
+        "delivery_channel": [channels[k] for k in np.repeat(session_channel, per_session).tolist()],
+        "access": access,
+        "status": np.zeros(n, dtype=np.int8),
+        "day": np.repeat(days, per_session),
+        "start_minute": np.fromiter(chain.from_iterable(s.start_minutes for s in sessions), dtype=np.int16, count=n),
+    }
+    return SlotColumns(columns, [(r.org_types, r.ods_codes) for r in restrictions])

@@ -9,7 +9,7 @@ from operator import attrgetter
 import pyarrow as pa
 
 from ..fhir.constants import RESOURCE_TYPES
-from ..records import PatientColumns, Shard
+from ..records import Columns, Shard
 from ..info import DatasetInfo
 from .schema import ARROW_TYPES, COMMON, DATASET_TABLE, INSTANT, RESOURCE_TABLES, SHARD_TABLE, STORE_FORMAT
 
@@ -40,7 +40,7 @@ def shard_table(shards: list[tuple[int, str]]) -> pa.Table:
 def record_columns(resource_type: str, records: Sequence) -> dict:
     columns = {}
     for name, sql in RESOURCE_TABLES[resource_type].columns[:-len(COMMON)]:
-        if isinstance(records, PatientColumns):
+        if isinstance(records, Columns):
             values = records.column(name)
         else:
             values = list(map(SOURCES.get((resource_type, name), attrgetter(name)), records))
