@@ -11,6 +11,7 @@ from itertools import chain
 from typing import overload
 
 import numpy as np
+import pyarrow as pa
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,14 @@ class Columns:
 
     def column(self, name: str) -> Sequence:
         return self.columns[name]
+
+    def text(self, name: str) -> pa.Array:
+        """A text column as Arrow strings, converted once (rendering and the store rows both read it), so
+        only once the rules are done with the records."""
+        converted = self.__dict__.setdefault("_text", {})
+        if name not in converted:
+            converted[name] = pa.array(self.column(name), pa.string())
+        return converted[name]
 
 
 SLOT_STATUSES = ("free", "busy", "busy-unavailable")
@@ -256,6 +265,49 @@ class Appointment:
     cancellation_reason: str | None = None
 
 
+APPOINTMENT_FIELDS = tuple(f.name for f in fields(Appointment))
+
+
+class AppointmentColumns(Columns, Sequence[Appointment]):
+    """Appointments as columns, in output order: a list per Appointment field, except the booking
+    organisation, held as `booker` (each appointment's index into `organisations`)."""
+
+    def __init__(self, columns: dict, organisations: Sequence[BookingOrganisation]):
+        self.columns, self.organisations = columns, tuple(organisations)
+
+    @classmethod
+    def concat(cls, parts: Sequence[AppointmentColumns], organisations: Sequence[BookingOrganisation]) -> AppointmentColumns:
+        held = [name for name in APPOINTMENT_FIELDS if name != "booking_organisation"] + ["booker"]
+        return cls({name: list(chain.from_iterable(part.columns[name] for part in parts)) for name in held}, organisations)
+
+    def column(self, name: str) -> Sequence:
+        if name == "booking_organisation":
+            return [self.organisations[n] for n in self.columns["booker"]]
+        if name in ("booking_ods_code", "booking_org_type"):
+            kept = [getattr(org, name.removeprefix("booking_")) for org in self.organisations]
+            return [kept[n] for n in self.columns["booker"]]
+        return self.columns["minutes" if name == "minutes_duration" else name]
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
+
+    @overload
+    def __getitem__(self, n: int) -> Appointment: ...
+
+    @overload
+    def __getitem__(self, n: slice) -> list[Appointment]: ...
+
+    def __getitem__(self, n: int | slice) -> Appointment | list[Appointment]:
+        if isinstance(n, slice):
+            return [self[i] for i in range(*n.indices(len(self)))]
+        c = self.columns
+        return Appointment(booking_organisation=self.organisations[c["booker"][n]],
+                           **{name: c[name][n] for name in APPOINTMENT_FIELDS if name != "booking_organisation"})
+
+    def __iter__(self) -> Iterator[Appointment]:
+        return (self[n] for n in range(len(self)))
+
+
 @dataclass
 class Shard:
     """Everything generated for one practice, in output order."""
@@ -267,7 +319,7 @@ class Shard:
     schedules: list[Schedule] = field(default_factory=list)
     slots: Sequence[Slot] = field(default_factory=list)          # SlotColumns as generated
     patients: Sequence[Patient] = field(default_factory=list)    # PatientColumns as generated
-    appointments: list[Appointment] = field(default_factory=list)
+    appointments: Sequence[Appointment] = field(default_factory=list)   # AppointmentColumns as generated
 
     def by_type(self) -> dict[str, Sequence]:
         return {

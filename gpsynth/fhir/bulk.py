@@ -33,9 +33,12 @@ def field(records: Sequence, name: str) -> Sequence:
 
 
 def values(records: Sequence, name: str, present_only: bool = False) -> pa.Array:
-    """One field of every record; with `present_only`, falsy values as null (for elements omitted when falsy)."""
-    found = field(records, name)
-    return column([v or None for v in found] if present_only else found)
+    """One text field of every record; with `present_only`, empty values as null (for elements omitted when empty)."""
+    if isinstance(records, Columns):
+        found = records.text(name)
+        return pc.if_else(pc.equal(found, ""), pa.scalar(None, pa.string()), found) if present_only else found
+    texts = field(records, name)
+    return column([v or None for v in texts] if present_only else texts)
 
 
 def slots(records: Sequence[Slot], schedules: Sequence[Schedule], last_updated: str) -> pa.Array:

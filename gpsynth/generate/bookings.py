@@ -15,10 +15,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..calendar import london_instant
-from ..records import SLOT_STATUSES, Appointment, BookingOrganisation, Organization, PatientColumns, Schedule, SlotColumns
+from ..records import SLOT_STATUSES, AppointmentColumns, BookingOrganisation, Organization, PatientColumns, Schedule, SlotColumns
 from ..scenario import Scenario, StaffGroup
 from . import routes
-from .demand import day_fill, patient_rates, slot_fill
+from .demand import age_in_years, day_fill, ordinals, patient_rates, slot_fill
 from .reasons import reason_for
 
 COMMENTS = (
@@ -27,7 +27,6 @@ COMMENTS = (
     "Booked after a telephone triage call.", "Wheelchair access needed at the surgery.",
 )
 CLINICIAN_UNAVAILABLE = "Clinician unavailable"
-EPOCH = date(1970, 1, 1).toordinal()
 PATIENT_TRIES = 6   # draws of a patient before a slot is left free (everyone likely is busy that day)
 FREE, BUSY, UNAVAILABLE = (SLOT_STATUSES.index(s) for s in ("free", "busy", "busy-unavailable"))
 
@@ -62,18 +61,17 @@ class Booker:
     """
 
     def __init__(self, rng: np.random.Generator, scenario: Scenario, as_of: date, practice: Organization,
-                 consumers: list[Organization], patients: PatientColumns, next_id, desk: routes.DeskDays):
-        self.rng, self.scenario, self.as_of, self.next_id, self.desk = rng, scenario, as_of, next_id, desk
+                 consumers: list[Organization], patients: PatientColumns, id_prefix: str, desk: routes.DeskDays):
+        self.rng, self.scenario, self.as_of, self.desk = rng, scenario, as_of, desk
+        self.id_prefix, self.numbered = id_prefix, 1     # appointments are numbered across the practice
         self.orgs = [*(booking_organisation(c) for c in consumers), booking_organisation(practice)]
         self.practice = len(self.orgs) - 1
         self.urgent = np.array([org.org_type == "urgent-care" for org in self.orgs])
         self.patients = patients
         rates = patient_rates(scenario, patients, as_of)
-        self.yearly_demand = sum(rates)
+        self.yearly_demand = float(rates.sum())
         self.rate_cum = np.cumsum(rates)
-        self.born = np.array([date.fromisoformat(d).toordinal() for d in patients.column("birth_date")], dtype=np.int64)
-        self.registered = np.array([date.fromisoformat(d).toordinal() for d in patients.column("registration_start")],
-                                   dtype=np.int64)
+        self.born, self.registered = ordinals(patients.column("birth_date")), ordinals(patients.column("registration_start"))
         self.busy_days: dict[int, set[int]] = {}
         self.first_day, self.fill = 0, np.zeros(0)
 
@@ -91,10 +89,10 @@ class Booker:
         return [[o == self.practice or visible_to(access, restrictions, org) for o, org in enumerate(self.orgs)]
                 for access in range(len(restrictions) + 2)]
 
-    def book_schedule(self, schedule: Schedule, group: StaffGroup, slots: SlotColumns) -> list[Appointment]:
+    def book_schedule(self, schedule: Schedule, group: StaffGroup, slots: SlotColumns) -> AppointmentColumns:
         n = len(slots)
         if not n or not len(self.rate_cum) or not self.rate_cum[-1]:
-            return []
+            return AppointmentColumns.concat([], self.orgs)
         day, start = slots.array("day"), slots.array("start_minute")
         filled = self.rng.random(n) < slot_fill(self.scenario, self.fill[day - self.first_day], start < 12 * 60)
         candidates = np.flatnonzero(filled)
@@ -133,7 +131,7 @@ class Booker:
             made.append((j, run, patient))
             free_from = i + run
         if not made:
-            return []
+            return AppointmentColumns.concat([], self.orgs)
         which, runs, patient = (np.array(column, dtype=np.int64) for column in zip(*made, strict=True))
         return self.appointments(schedule, group, slots, booked[which], runs, patient, org[which], made_day[which],
                                  made_minute[which], np.asarray(draws)[which, 2:])
@@ -175,60 +173,50 @@ class Booker:
 
     def appointments(self, schedule: Schedule, group: StaffGroup, slots: SlotColumns, first: np.ndarray, runs: np.ndarray,
                      patient: np.ndarray, org: np.ndarray, made_day: np.ndarray, made_minute: np.ndarray,
-                     draws: np.ndarray) -> list[Appointment]:
+                     draws: np.ndarray) -> AppointmentColumns:
         """The appointments made, each taking `runs` slots from `first`; `draws` per appointment: outcome (2),
         cancellation reason, description, comment (2). Their slots are marked busy (or free again)."""
-        demand, as_of = self.scenario.demand, self.as_of.toordinal()
+        demand, as_of, k = self.scenario.demand, self.as_of.toordinal(), len(first)
         day = slots.array("day")[first].astype(np.int64)
         age = age_in_years(self.born[patient], day)
         no_show = draws[:, 1] < no_show_share(demand.no_show_share, day - made_day, age)
         status = np.where(draws[:, 0] < demand.cancellation_share, "cancelled",
-                          np.where(day >= as_of, "booked", np.where(no_show, "noshow", "fulfilled")))
+                          np.where(day >= as_of, "booked", np.where(no_show, "noshow", "fulfilled"))).tolist()
         reasons = demand.cancellation_reasons
         reason = [reasons[int(d * len(reasons))] if s == "cancelled" else None
-                  for d, s in zip(draws[:, 2].tolist(), status.tolist(), strict=True)]
+                  for d, s in zip(draws[:, 2].tolist(), status, strict=True)]
         # A clinician's absence takes the slot out of the book; other cancellations free it again.
         marks = [UNAVAILABLE if r == CLINICIAN_UNAVAILABLE else FREE if r else BUSY for r in reason]
         taken = np.repeat(first, runs) + (np.arange(runs.sum()) - np.repeat(np.cumsum(runs) - runs, runs))
         slots.columns["status"][taken] = np.repeat(marks, runs)
         ids, starts, ends, channels = (slots.column(name) for name in ("id", "start", "end", "delivery_channel"))
         patient_ids, genders = self.patients.column("id"), self.patients.column("gender")
-        appointments = []
-        for (i, run, n, booker, on, at, years, state, why, description_draw, comment, which) in zip(
-                first.tolist(), runs.tolist(), patient.tolist(), org.tolist(), made_day.tolist(), made_minute.tolist(),
-                age.tolist(), status.tolist(), reason, draws[:, 3].tolist(), draws[:, 4].tolist(), draws[:, 5].tolist(),
-                strict=True):
-            appointments.append(Appointment(
-                id=self.next_id(),
-                status=state,
-                slot_ids=tuple(ids[i:i + run]),
-                start=starts[i],
-                end=ends[i + run - 1],
-                minutes=group.slot_minutes * run,
-                patient_id=patient_ids[n],
-                location_id=schedule.location_id,
-                practitioner_id=schedule.practitioner_id,
-                schedule_id=schedule.id,
-                organization_id=schedule.organization_id,
-                role_code=schedule.role_code,
-                delivery_channel=channels[i],
-                schedule_type=schedule.schedule_type,
-                slot_type=schedule.slot_type,
-                booking_organisation=self.orgs[booker],
-                description=reason_for(description_draw, schedule.role_code, channels[i], genders[n], years),
-                comment=COMMENTS[int(which * len(COMMENTS))] if comment < 0.3 else None,
-                created=london_instant(date.fromordinal(on), time(*divmod(at, 60))),
-                cancellation_reason=why,
-            ))
-        return appointments
-
-
-def age_in_years(born: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Whole years from each birth date to each day (both date ordinals)."""
-    def year_month_day(ordinals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        days = (ordinals - EPOCH).astype("datetime64[D]")
-        years, months = days.astype("datetime64[Y]"), days.astype("datetime64[M]")
-        return years.astype(np.int64), (months - years).astype(np.int64) * 100 + (days - months).astype(np.int64)
-    born_year, born_date = year_month_day(born)
-    year, on_date = year_month_day(day)
-    return year - born_year - (on_date < born_date)
+        starting, runs_list, patients = first.tolist(), runs.tolist(), patient.tolist()
+        channel = [channels[i] for i in starting]
+        role = schedule.role_code
+        self.numbered += k
+        return AppointmentColumns({
+            "id": [f"{self.id_prefix}{n}" for n in range(self.numbered - k, self.numbered)],
+            "status": status,
+            "slot_ids": [tuple(ids[i:i + run]) for i, run in zip(starting, runs_list, strict=True)],
+            "start": [starts[i] for i in starting],
+            "end": [ends[i + run - 1] for i, run in zip(starting, runs_list, strict=True)],
+            "minutes": (runs * group.slot_minutes).tolist(),
+            "patient_id": [patient_ids[n] for n in patients],
+            "location_id": [schedule.location_id] * k,
+            "practitioner_id": [schedule.practitioner_id] * k,
+            "schedule_id": [schedule.id] * k,
+            "organization_id": [schedule.organization_id] * k,
+            "role_code": [role] * k,
+            "delivery_channel": channel,
+            "schedule_type": [schedule.schedule_type] * k,
+            "slot_type": [schedule.slot_type] * k,
+            "booker": org.tolist(),
+            "description": [reason_for(d, role, c, genders[n], years) for d, c, n, years
+                            in zip(draws[:, 3].tolist(), channel, patients, age.tolist(), strict=True)],
+            "comment": [COMMENTS[int(which * len(COMMENTS))] if d < 0.3 else None
+                        for d, which in zip(draws[:, 4].tolist(), draws[:, 5].tolist(), strict=True)],
+            "created": [london_instant(date.fromordinal(on), time(*divmod(at, 60)))
+                        for on, at in zip(made_day.tolist(), made_minute.tolist(), strict=True)],
+            "cancellation_reason": reason,
+        }, self.orgs)

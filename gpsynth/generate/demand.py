@@ -6,7 +6,7 @@ comes from the rota. A day's fill is the waiting demand over its capacity, cappe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import numpy as np
@@ -18,24 +18,36 @@ from ..scenario import Scenario
 BOOKABLE_STATES = ("normal", "sensitive")
 
 
-def age_on(birth_date: str, day: date) -> int:
-    born = date.fromisoformat(birth_date)
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+EPOCH = date(1970, 1, 1).toordinal()
 
 
-def yearly_rate(scenario: Scenario, age: int, gender: str) -> float:
-    """Appointments a patient of this age and sex books a year; other genders take the mean of both."""
-    for low, high, female, male in scenario.demand.rates_per_year:
-        if low <= age <= high:
-            rate = female if gender == "female" else male if gender == "male" else (female + male) / 2
-            return rate * scenario.demand.scale
-    return 0.0
+def ordinals(days: Sequence[str]) -> np.ndarray:
+    """ISO dates (YYYY-MM-DD) as date ordinals."""
+    return np.array(days, dtype="datetime64[D]").astype(np.int64) + EPOCH
 
 
-def patient_rates(scenario: Scenario, patients: PatientColumns, as_of: date) -> list[float]:
-    return [yearly_rate(scenario, age_on(born, as_of), gender) if state in BOOKABLE_STATES else 0.0
-            for born, gender, state in zip(patients.column("birth_date"), patients.column("gender"),
-                                           patients.column("state"), strict=True)]
+def age_in_years(born: ArrayLike, day: ArrayLike) -> np.ndarray:
+    """Whole years from each birth date to each day (both date ordinals)."""
+    def year_and_date(ordinal: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        days = (np.asarray(ordinal) - EPOCH).astype("datetime64[D]")
+        years, months = days.astype("datetime64[Y]"), days.astype("datetime64[M]")
+        return years.astype(np.int64), (months - years).astype(np.int64) * 100 + (days - months).astype(np.int64)
+    born_year, born_date = year_and_date(born)
+    year, on_date = year_and_date(day)
+    return year - born_year - (on_date < born_date)
+
+
+def patient_rates(scenario: Scenario, patients: PatientColumns, as_of: date) -> np.ndarray:
+    """Appointments each patient books a year, by age band and sex (other genders take the mean of both);
+    none for patients who cannot book."""
+    age = age_in_years(ordinals(patients.column("birth_date")), as_of.toordinal())
+    gender = np.array(patients.column("gender"))
+    rates = np.zeros(len(age))
+    for low, high, female, male in reversed(scenario.demand.rates_per_year):    # the first band that holds an age
+        rate = np.where(gender == "female", female, np.where(gender == "male", male, (female + male) / 2))
+        rates = np.where((low <= age) & (age <= high), rate, rates)
+    bookable = np.isin(np.array(patients.column("state")), BOOKABLE_STATES)
+    return np.where(bookable, rates * scenario.demand.scale, 0.0)
 
 
 def day_fill(scenario: Scenario, yearly_demand: float, capacity: Mapping[date, int], days: list[date]) -> dict[date, float]:

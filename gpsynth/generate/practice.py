@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
-from itertools import count
 
 import numpy as np
 
 from ..calendar import days_between
 from ..identifiers import derive_seed
 from ..plan import Plan, PracticePlan
-from ..records import Shard, SlotColumns
+from ..records import AppointmentColumns, Shard, SlotColumns
 from .bookings import Booker
 from .patients import practice_patients
 from .pools import pools
@@ -23,11 +21,6 @@ from .routes import DeskDays
 from .sites import (consumer_organization, network_district, practice_district, practice_locations,
                     practice_organization)
 from .staff import practitioners, schedules
-
-
-def id_counter(prefix: str) -> Callable[[], str]:
-    """prefix1, prefix2, ...: ids stable for a given plan, whatever process generates the shard."""
-    return map(f"{prefix}{{}}".format, count(1)).__next__
 
 
 def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
@@ -60,7 +53,7 @@ def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
     desk = DeskDays(first_day - timedelta(days=scenario.availability.booking_window.max_days_ahead), last_day,
                     partial(practice_open, scenario))
     booker = Booker(np.random.default_rng(derive_seed(practice.seed, "bookings")), scenario, as_of, organization,
-                    consumers, shard.patients, id_counter(f"{practice.ods_code}-A"), desk)
+                    consumers, shard.patients, f"{practice.ods_code}-A", desk)
     # The rota first (who works which session), then its slots, then the bookings demand makes.
     slot_rng, slot_times, rota_slots, numbered = np.random.default_rng(derive_seed(practice.seed, "slots")), SlotTimes(), [], 1
     for schedule, group in rota:
@@ -69,8 +62,8 @@ def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
         rota_slots.append((schedule, group, slots))
         numbered += len(slots)
     booker.plan_days([slots for *_, slots in rota_slots], days)
-    for schedule, group, slots in rota_slots:
-        shard.appointments.extend(booker.book_schedule(schedule, group, slots))
+    shard.appointments = AppointmentColumns.concat([booker.book_schedule(schedule, group, slots)
+                                                   for schedule, group, slots in rota_slots], booker.orgs)
     shard.slots = SlotColumns.concat([slots for *_, slots in rota_slots],
                                      [(r.org_types, r.ods_codes) for r in scenario.availability.restrictions])
     return shard

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
+import numpy as np
 import pyarrow as pa
 
 from ..fhir.constants import RESOURCE_TYPES
@@ -20,6 +21,7 @@ SOURCES = {
     ("Appointment", "booking_org_type"): attrgetter("booking_organisation.org_type"),
 }
 PARSED = ("TIMESTAMPTZ", "DATE")   # records keep these as ISO 8601 text
+TEXT = ("VARCHAR", *PARSED)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def record_columns(resource_type: str, records: Sequence) -> dict:
     columns = {}
     for name, sql in RESOURCE_TABLES[resource_type].columns[:-len(COMMON)]:
         if isinstance(records, Columns):
-            values = records.column(name)
+            values = records.text(name) if sql in TEXT else records.column(name)
         else:
             values = list(map(SOURCES.get((resource_type, name), attrgetter(name)), records))
         columns[name] = pa.array(values, pa.string()).cast(ARROW_TYPES[sql]) if sql in PARSED else values
@@ -56,7 +58,7 @@ def shard_rows(number: int, shard: Shard, rendered: dict[str, pa.Array], last_up
         n = len(records)
         columns = record_columns(resource_type, records)
         columns["shard"] = pa.repeat(pa.scalar(number, pa.int32()), n)
-        columns["seq"] = pa.array(range(1, n + 1), pa.int64())
+        columns["seq"] = pa.array(np.arange(1, n + 1, dtype=np.int64))
         columns["version_id"] = pa.repeat(pa.scalar(1, pa.int32()), n)
         columns["last_updated"] = pa.repeat(stamp, n)
         columns["resource"] = rendered[resource_type]
