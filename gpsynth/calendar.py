@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -66,6 +66,26 @@ def london_instant(day: date, at: time) -> str:
         moved = datetime.combine(day, at.replace(fold=0), tzinfo=LONDON).astimezone(UTC).astimezone(LONDON)
         return moved.isoformat(timespec="seconds")
     return f"{day.isoformat()}T{at.isoformat(timespec='seconds')}{offset}"
+
+
+@lru_cache(maxsize=4096)
+def _day_prefix(ordinal: int) -> tuple[str, str | None]:
+    """A day's ISO date and its one UTC offset (None on a day the clocks change)."""
+    day = date.fromordinal(ordinal)
+    first = _utc_offset(datetime.combine(day, DAY_START, tzinfo=LONDON))
+    last = _utc_offset(datetime.combine(day, DAY_END, tzinfo=LONDON))
+    return day.isoformat(), first if first == last else None
+
+
+def london_instants(days: Iterable[int], minutes: Iterable[int]) -> list[str]:
+    """`london_instant` of each (date ordinal, whole minute after midnight), in bulk."""
+    instants = []
+    for ordinal, minute in zip(days, minutes, strict=True):
+        day, offset = _day_prefix(ordinal)
+        hour, minute = divmod(minute, 60)
+        instants.append(f"{day}T{hour:02d}:{minute:02d}:00{offset}" if offset
+                        else london_instant(date.fromordinal(ordinal), time(hour, minute)))
+    return instants
 
 
 def clock_changes(first: date, last: date) -> list[tuple[date, str]]:

@@ -9,7 +9,7 @@ from generated import mod11_valid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpsynth.calendar import LONDON, london_instant, london_offset
+from gpsynth.calendar import LONDON, london_instant, london_instants, london_offset
 from gpsynth.identifiers import NHS_NUMBER_RANGES, nhs_number, nhs_number_capacity
 from gpsynth.scenario import parse_scenario
 
@@ -59,6 +59,13 @@ def test_every_wall_time_gives_an_instant_that_exists_in_london(day, at):
     assert instant.astimezone(LONDON).isoformat(timespec="seconds") == text, "the offset is London's at that instant"
     skipped = london_offset(day, at) is None
     assert instant.replace(tzinfo=None) - datetime.combine(day, at) == timedelta(hours=1 if skipped else 0)
+
+
+@given(times=st.lists(st.tuples(st.sampled_from(CLOCK_CHANGE_DAYS) | st.dates(date(1948, 7, 5), date(2040, 12, 31)),
+                                st.integers(0, 24 * 60 - 1)), max_size=20))
+def test_instants_in_bulk_are_the_instants_one_by_one(times):
+    days, minutes = [day.toordinal() for day, _ in times], [minute for _, minute in times]
+    assert london_instants(days, minutes) == [london_instant(day, time(*divmod(minute, 60))) for day, minute in times]
 
 
 def test_the_skipped_spring_hour_moves_forward_and_the_repeated_autumn_hour_is_bst():

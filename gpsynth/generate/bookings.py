@@ -9,12 +9,12 @@ or not, so each schedule's bookings depend on its own slots and the patients alo
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..calendar import london_instant
+from ..calendar import london_instants
 from ..records import SLOT_STATUSES, AppointmentColumns, BookingOrganisation, Organization, PatientColumns, Schedule, SlotColumns
 from ..scenario import Scenario, StaffGroup
 from . import routes
@@ -216,7 +216,6 @@ class Booker:
                             in zip(draws[:, 3].tolist(), channel, patients, age.tolist(), strict=True)],
             "comment": [COMMENTS[int(which * len(COMMENTS))] if d < 0.3 else None
                         for d, which in zip(draws[:, 4].tolist(), draws[:, 5].tolist(), strict=True)],
-            "created": [london_instant(date.fromordinal(on), time(*divmod(at, 60)))
-                        for on, at in zip(made_day.tolist(), made_minute.tolist(), strict=True)],
+            "created": london_instants(made_day.tolist(), made_minute.tolist()),
             "cancellation_reason": reason,
         }, self.orgs)

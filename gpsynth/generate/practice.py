@@ -16,7 +16,7 @@ from ..records import AppointmentColumns, Shard, SlotColumns
 from .bookings import Booker
 from .patients import practice_patients
 from .pools import pools
-from .rota import SlotTimes, practice_open, schedule_slots, worked_sessions
+from .rota import practice_open, schedule_slots, worked_sessions
 from .routes import DeskDays
 from .sites import (consumer_organization, network_district, practice_district, practice_locations,
                     practice_organization)
@@ -55,10 +55,10 @@ def practice_shard(plan: Plan, practice: PracticePlan) -> Shard:
     booker = Booker(np.random.default_rng(derive_seed(practice.seed, "bookings")), scenario, as_of, organization,
                     consumers, shard.patients, f"{practice.ods_code}-A", desk)
     # The rota first (who works which session), then its slots, then the bookings demand makes.
-    slot_rng, slot_times, rota_slots, numbered = np.random.default_rng(derive_seed(practice.seed, "slots")), SlotTimes(), [], 1
+    slot_rng, rota_slots, numbered = np.random.default_rng(derive_seed(practice.seed, "slots")), [], 1
     for schedule, group in rota:
         worked = worked_sessions(rng["rota"], scenario, group, days)
-        slots = schedule_slots(slot_rng, scenario, schedule, group, worked, slot_times, numbered, f"{practice.ods_code}-S")
+        slots = schedule_slots(slot_rng, scenario, schedule, group, worked, numbered, f"{practice.ods_code}-S")
         rota_slots.append((schedule, group, slots))
         numbered += len(slots)
     booker.plan_days([slots for *_, slots in rota_slots], days)

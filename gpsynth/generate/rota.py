@@ -4,9 +4,9 @@ training, extended access), and the slots a worked session yields (`schedule_slo
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from itertools import chain
 
 import numpy as np
@@ -18,41 +18,32 @@ from ..scenario import Scenario, Session, StaffGroup
 
 @dataclass(frozen=True)
 class SessionSlots:
-    """The slots of one session on one day: start and end instants, and start minutes after midnight."""
+    """The slots of one session on one day: start and end instants, and start minutes after midnight (read only)."""
 
     starts: list[str]
     ends: list[str]
     start_minutes: list[int]
 
 
-class SlotTimes:
-    """The slots of a session on a day, computed once per shard."""
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple[date, str, int], SessionSlots] = {}
-
-    def __call__(self, day: date, session: Session, minutes: int) -> SessionSlots:
-        key = (day, session.name, minutes)
-        if key not in self._cache:
-            times = list(self._compute(day, session, minutes))
-            self._cache[key] = SessionSlots([t[0] for t in times], [t[1] for t in times], [t[2] for t in times])
-        return self._cache[key]
-
-    @staticmethod
-    def _compute(day: date, session: Session, minutes: int) -> Iterator[tuple[str, str, int]]:
-        edges = [session.start, *[t for pause in session.breaks for t in pause], session.end]
-        step = timedelta(minutes=minutes)
-        prefix = day.isoformat() + "T"
-        for begin, finish in zip(edges[::2], edges[1::2], strict=True):
-            at, stop = datetime.combine(day, begin), datetime.combine(day, finish)
-            while at + step <= stop:
-                start, end = at.time(), (at + step).time()
-                start_offset, end_offset = london_offset(day, start), london_offset(day, end)
-                # Skip wall times the spring change removes, and slots a change would stretch or shrink.
-                if start_offset and start_offset == end_offset:
-                    yield (f"{prefix}{start.isoformat('seconds')}{start_offset}",
-                           f"{prefix}{end.isoformat('seconds')}{end_offset}", start.hour * 60 + start.minute)
-                at += step
+@lru_cache(maxsize=8192)
+def session_slots(day: date, session: Session, minutes: int) -> SessionSlots:
+    """The slots of a session on a day (computed once per process: every practice shares the calendar)."""
+    edges = [session.start, *[t for pause in session.breaks for t in pause], session.end]
+    step = timedelta(minutes=minutes)
+    prefix = day.isoformat() + "T"
+    found = SessionSlots([], [], [])
+    for begin, finish in zip(edges[::2], edges[1::2], strict=True):
+        at, stop = datetime.combine(day, begin), datetime.combine(day, finish)
+        while at + step <= stop:
+            start, end = at.time(), (at + step).time()
+            start_offset, end_offset = london_offset(day, start), london_offset(day, end)
+            # Skip wall times the spring change removes, and slots a change would stretch or shrink.
+            if start_offset and start_offset == end_offset:
+                found.starts.append(f"{prefix}{start.isoformat('seconds')}{start_offset}")
+                found.ends.append(f"{prefix}{end.isoformat('seconds')}{end_offset}")
+                found.start_minutes.append(start.hour * 60 + start.minute)
+            at += step
+    return found
 
 
 def clinic_open(scenario: Scenario, group: StaffGroup, day: date) -> bool:
@@ -86,14 +77,14 @@ def worked_sessions(rng: random.Random, scenario: Scenario, group: StaffGroup, d
 
 
 def schedule_slots(rng: np.random.Generator, scenario: Scenario, schedule: Schedule, group: StaffGroup,
-                   worked: list[tuple[date, str]], slot_times: SlotTimes, first_number: int, prefix: str) -> SlotColumns:
+                   worked: list[tuple[date, str]], first_number: int, prefix: str) -> SlotColumns:
     """The slots of one schedule's worked sessions, in time order, numbered from `first_number`.
 
     Each session runs on one delivery channel (a telephone clinic, say); each slot is GP Connect
     bookable with the scenario's share, and a bookable slot may carry one restriction. The draws are
     one vector per schedule: a channel per session, then a bookable and a restriction draw per slot.
     """
-    sessions = [slot_times(day, scenario.sessions[name], group.slot_minutes) for day, name in worked]
+    sessions = [session_slots(day, scenario.sessions[name], group.slot_minutes) for day, name in worked]
     per_session = np.array([len(s.starts) for s in sessions], dtype=np.int64)
     n = int(per_session.sum())
     channels, channel_weights = zip(*group.channels, strict=True)
