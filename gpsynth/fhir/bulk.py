@@ -20,9 +20,11 @@ from . import constants as c
 from .appointment import BOOKING_ORGANISATION_ID
 from .common import (coding, delivery_channel_extension, english_communication, meta,
                      practitioner_role_extension)
+from .common import reference as reference_dict
 from .organization import render_contained
 from .patient import SENSITIVE
-from .text import Template, column, dumps, fragments, join, quoted, reference, references, string_lists
+from .text import (Template, column, dumps, fragments, fragments_by_value, join, quoted, reference, references,
+                   string_lists)
 
 
 def field(records: Sequence, name: str) -> Sequence:
@@ -43,17 +45,22 @@ def values(records: Sequence, name: str, present_only: bool = False) -> pa.Array
 
 def slots(records: Sequence[Slot], schedules: Sequence[Schedule], last_updated: str) -> pa.Array:
     slot_types = {s.id: s.slot_type for s in schedules}
-    schedule_ids = field(records, "schedule_id")
+    schedule_ids = values(records, "schedule_id")
     return (Template()
             .text('{"resourceType":"Slot","id":').string(values(records, "id"))
             .text(f',"meta":{dumps(meta("Slot", last_updated))},"extension":')
-            .json(fragments(field(records, "delivery_channel"), lambda channel: [delivery_channel_extension(channel)]))
-            .text(',"serviceType":').json(fragments(schedule_ids, lambda schedule: [{"text": slot_types[schedule]}]))
-            .text(',"schedule":').json(reference("Schedule", column(schedule_ids)))
+            .json(fragments_by_value(values(records, "delivery_channel"), lambda channel: [delivery_channel_extension(channel)]))
+            .text(',"serviceType":').json(fragments_by_value(schedule_ids, lambda schedule: [{"text": slot_types[schedule]}]))
+            .text(',"schedule":').json(shared_reference("Schedule", schedule_ids))
             .text(',"status":').string(values(records, "status"))
             .text(',"start":').string(values(records, "start"))
             .text(',"end":').string(values(records, "end"))
             .text("}").build())
+
+
+def shared_reference(resource_type: str, ids: pa.Array) -> pa.Array:
+    """`{"reference":"Type/id"}` per row, for ids shared by many rows (rendered once per id)."""
+    return fragments_by_value(ids, partial(reference_dict, resource_type))
 
 
 def registration_type(code: str) -> dict:
@@ -70,24 +77,24 @@ def patients(records: Sequence[Patient], last_updated: str) -> pa.Array:
     if not isinstance(records, PatientColumns):
         records = PatientColumns.from_records(records)
     plain = meta("Patient", last_updated)
-    states = records.column("state")
     text = partial(values, records)
+    states = text("state")
     address = join('[{"use":"home","type":"physical","line":', string_lists(records.column("address_lines")),
                    ',"city":', quoted(text("address_city")), ',"district":', quoted(text("address_district")),
                    ',"postalCode":', quoted(text("address_postcode")), ',"country":"GBR"}]')
     return (Template()
             .text('{"resourceType":"Patient","id":').string(text("id"))
-            .text(',"meta":').json(fragments(states, lambda s: {**plain, "security": SENSITIVE} if s == "sensitive" else plain))
+            .text(',"meta":').json(fragments_by_value(states, lambda s: {**plain, "security": SENSITIVE} if s == "sensitive" else plain))
             .text(f',"extension":[{{"url":{dumps(c.EXT_REGISTRATION_DETAILS)},"extension":'
                   '[{"url":"registrationPeriod","valuePeriod":{"start":').string(text("registration_start"))
             .optional(',"end":', quoted(text("registration_end", present_only=True)))
-            .text("}},").json(fragments(records.column("registration_type"), registration_type))
+            .text("}},").json(fragments_by_value(text("registration_type"), registration_type))
             .text(',{"url":"preferredBranchSurgery","valueReference":')
-            .json(reference("Location", text("preferred_location_id")))
+            .json(shared_reference("Location", text("preferred_location_id")))
             .text(f'}}]}},{dumps(english_communication())}],"identifier":[{{"extension":')
-            .json(fragments(records.column("verification_status"), nhs_number_verification))
+            .json(fragments_by_value(text("verification_status"), nhs_number_verification))
             .text(f',"system":{dumps(c.NHS_NUMBER)},"value":').string(text("nhs_number"))
-            .text('}],"active":').json(fragments(states, lambda s: s != "inactive"))
+            .text('}],"active":').json(fragments_by_value(states, lambda s: s != "inactive"))
             .text(',"name":[{"use":"official","family":').string(text("family"))
             .text(',"given":[').string(text("given")).text("]")
             .optional(',"prefix":[', quoted(text("prefix", present_only=True)), "]")
@@ -99,8 +106,8 @@ def patients(records: Sequence[Patient], last_updated: str) -> pa.Array:
             .optional(',"deceasedDateTime":', quoted(text("deceased_at", present_only=True)))
             .optional(',"address":', address)
             .optional(',"generalPractitioner":[',
-                      reference("Practitioner", text("general_practitioner_id", present_only=True)), "]")
-            .text(',"managingOrganization":').json(reference("Organization", text("organization_id")))
+                      shared_reference("Practitioner", text("general_practitioner_id", present_only=True)), "]")
+            .text(',"managingOrganization":').json(shared_reference("Organization", text("organization_id")))
             .text("}").build())
 
 
@@ -112,8 +119,8 @@ def appointments(records: Sequence[Appointment], last_updated: str) -> pa.Array:
             .text(f',"meta":{dumps(meta("Appointment", last_updated))},"contained":')
             .json(fragments(field(records, "booking_organisation"),
                             lambda org: [render_contained(org, BOOKING_ORGANISATION_ID)], key=id))
-            .text(f',"extension":[{dumps(booking)},').json(fragments(field(records, "role_code"), practitioner_role_extension))
-            .text(",").json(fragments(field(records, "delivery_channel"), delivery_channel_extension))
+            .text(f',"extension":[{dumps(booking)},').json(fragments_by_value(values(records, "role_code"), practitioner_role_extension))
+            .text(",").json(fragments_by_value(values(records, "delivery_channel"), delivery_channel_extension))
             .optional(f',{{"url":{dumps(c.EXT_CANCELLATION_REASON)},"valueString":',
                       quoted(values(records, "cancellation_reason", present_only=True)), "}")
             .text('],"status":').string(values(records, "status"))
@@ -127,6 +134,6 @@ def appointments(records: Sequence[Appointment], last_updated: str) -> pa.Array:
             .text(',"created":').string(values(records, "created"))
             .optional(',"comment":', quoted(values(records, "comment", present_only=True)))
             .text(',"participant":[{"actor":').json(reference("Patient", values(records, "patient_id")))
-            .text(',"status":"accepted"},{"actor":').json(reference("Location", values(records, "location_id")))
-            .text(',"status":"accepted"},{"actor":').json(reference("Practitioner", values(records, "practitioner_id")))
+            .text(',"status":"accepted"},{"actor":').json(shared_reference("Location", values(records, "location_id")))
+            .text(',"status":"accepted"},{"actor":').json(shared_reference("Practitioner", values(records, "practitioner_id")))
             .text(',"status":"accepted"}]}').build())

@@ -9,7 +9,6 @@ the readable dict rendering byte for byte.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TypeVar
 
@@ -18,8 +17,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-NEEDS_ESCAPING = re.compile(rb'["\\\x00-\x1f]')
-CONTROL = re.compile(rb"[\x00-\x1f]")
+QUOTE, BACKSLASH, FIRST_PRINTABLE = ord('"'), ord("\\"), 0x20
 
 
 def dumps(value: object) -> str:
@@ -30,18 +28,25 @@ def column(values: Iterable) -> pa.Array:
     return pa.array(values if isinstance(values, list) else list(values), pa.string())
 
 
-def holds(values: pa.Array, pattern: re.Pattern) -> bool:
-    """Whether any value may hold the pattern: one scan of the column's text buffer (which may run past
-    a sliced column's values, so a match there only costs the careful path)."""
+def holds(values: pa.Array, quotes: bool = True) -> bool:
+    """Whether any value may hold a control character (or, with `quotes`, a quote or a backslash): one
+    scan of the column's text buffer (which may run past a sliced column's values, so a find there
+    only costs the careful path)."""
     data = values.buffers()[2]
-    return data is not None and pattern.search(memoryview(data)) is not None
+    if data is None:
+        return False
+    text = np.frombuffer(data, np.uint8)
+    found = text < FIRST_PRINTABLE
+    if quotes:
+        found |= (text == QUOTE) | (text == BACKSLASH)
+    return bool(found.any())
 
 
 def escaped(values: pa.Array) -> pa.Array:
     """The values as they go between the quotes of a JSON string."""
-    if not holds(values, NEEDS_ESCAPING):
+    if not holds(values):
         return values
-    if holds(values, CONTROL):
+    if holds(values, quotes=False):
         # Control characters are rare enough to leave to orjson, value by value.
         return column(None if v is None else dumps(v)[1:-1] for v in values.to_pylist())
     return pc.replace_substring(pc.replace_substring(values, "\\", "\\\\"), '"', '\\"')
@@ -122,6 +127,12 @@ def fragments(keys: Sequence[K], render: Callable[[K], object], key: Callable[[K
     distinct = dict(zip(ids, keys, strict=True))
     texts = {k: None if value is None else dumps(render(value)) for k, value in distinct.items()}
     return column(list(map(texts.__getitem__, ids)))
+
+
+def fragments_by_value(values: pa.Array, render: Callable[[str], object]) -> pa.Array:
+    """`orjson.dumps(render(v))` per row of a text column, rendered once per distinct value; null for null."""
+    coded = pc.dictionary_encode(values)
+    return column(dumps(render(v)) for v in coded.dictionary.to_pylist()).take(coded.indices)
 
 
 def lengths(texts: pa.Array) -> np.ndarray:
