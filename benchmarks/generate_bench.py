@@ -9,6 +9,8 @@ Prints, on the pcn rules:
 - resources/s by type to Parquet and to NDJSON (rules, rendering, store rows and the file writer), on
   one core and on two processes at once (targets on 2 cores: Slots and Patients at least 1,000,000/s
   to Parquet and 500,000/s to NDJSON);
+- the Slot path alone on one core: the rota and slot rules as generation runs them, without the
+  patients and bookings the per-type figures share out, then the slots' JSON, store rows and files;
 - the end-to-end rate of `generate` to NDJSON on 1 and N workers, and its ratio to the naive baseline
   (target: at least 50x on 1 worker);
 - the peak memory of a small and a large run (target: flat as practices grow).
@@ -37,7 +39,9 @@ from gpsynth.fhir import RENDERERS, last_updated_for, render_shard
 from gpsynth.fhir.slot import render as render_slot
 from gpsynth.fhir.text import ended
 from gpsynth.generate.pools import pools
+from gpsynth.generate import practice
 from gpsynth.generate.practice import practice_shard
+from gpsynth.generate.rota import schedule_slots, worked_sessions
 from gpsynth.parts import Part
 from gpsynth.plan import make_plan
 from gpsynth.records import Shard
@@ -103,6 +107,48 @@ def type_seconds(scenario, practice_indexes: list[int], folder: str) -> tuple[di
         files.close()
         parquet[resource_type] += time.perf_counter() - started
     return dict(counts), dict(parquet), dict(ndjson)
+
+
+def slot_path_rates(scenario, folder: Path) -> tuple[int, float, float]:
+    """(slots, slots/s to Parquet, slots/s to NDJSON) on one core for the Slot path alone: the rota and slot
+    rules (timed where `practice_shard` calls them), the slots' JSON, store rows and file writer."""
+    plan = make_plan(scenario, 1, AS_OF)
+    stamp = last_updated_for(AS_OF)
+    rules = [0.0]
+
+    def timed(rule):
+        def run(*args):
+            started = time.perf_counter()
+            found = rule(*args)
+            rules[0] += time.perf_counter() - started
+            return found
+        return run
+
+    practice.worked_sessions, practice.schedule_slots = timed(worked_sessions), timed(schedule_slots)
+    slots, parquet, ndjson = 0, 0.0, 0.0
+    table = RESOURCE_TABLES["Slot"]
+    files = TableFiles(Destination.local(str(folder)), "slot-path", table, Part(1, 1), 1 << 30, ROW_GROUP_ROWS)
+    try:
+        with open(folder / "slot-path.ndjson", "wb") as lines:
+            for found in plan.practices:
+                shard = practice_shard(plan, found)
+                only = Shard(shard.practice_ods, schedules=shard.schedules, slots=shard.slots)
+                started = time.perf_counter()
+                rendered = render_shard(only, stamp)
+                rendered_at = time.perf_counter()
+                lines.write(ended(rendered["Slot"], "\n"))
+                written_at = time.perf_counter()
+                files.add(shard_rows(1, only, rendered, stamp).tables["Slot"])
+                stored_at = time.perf_counter()
+                slots += len(shard.slots)
+                ndjson += written_at - started
+                parquet += (rendered_at - started) + (stored_at - written_at)
+            started = time.perf_counter()
+            files.close()
+            parquet += time.perf_counter() - started
+    finally:
+        practice.worked_sessions, practice.schedule_slots = worked_sessions, schedule_slots
+    return slots, rate(slots, rules[0] + parquet), rate(slots, rules[0] + ndjson)
 
 
 def rates_by_type(scenario, practices: int, processes: int, folder: Path) -> tuple[dict, dict]:
@@ -190,12 +236,15 @@ def main():
         many_workers, _, many_seconds = end_to_end(scenario, args.workers, folder)
         parquet_1, ndjson_1 = rates_by_type(scenario, args.practices, 1, folder)
         parquet_n, ndjson_n = rates_by_type(scenario, args.practices, 2, folder)
+        slot_count, slot_parquet, slot_ndjson = slot_path_rates(scenario, folder)
         naive_overall = mix_rate(counts, naive)
         print(f"dataset: pcn rules with {args.practices} practices, {sum(counts.values()):,} resources, as of {AS_OF}")
         print(f"{'type':14}{'naive/s':>10}{'Parquet/s 1 core':>18}{'2 cores':>12}{'NDJSON/s 1 core':>17}{'2 cores':>12}")
         for t in counts:
             print(f"{t:14}{naive[t]:>10,.0f}{parquet_1[t]:>18,.0f}{parquet_n[t]:>12,.0f}{ndjson_1[t]:>17,.0f}{ndjson_n[t]:>12,.0f}")
         print("targets on 2 cores: Slot and Patient >= 1,000,000/s to Parquet, >= 500,000/s to NDJSON")
+        print(f"Slot path alone (rota and slot rules, JSON, store rows or file), 1 core, {slot_count:,} slots: "
+              f"{slot_parquet:,.0f}/s to Parquet, {slot_ndjson:,.0f}/s to NDJSON")
         print(f"naive baseline, whole mix, 1 core:     {naive_overall:>12,.0f} resources/s")
         print(f"gpsynth end to end NDJSON, 1 worker:   {one_worker:>12,.0f} resources/s  "
               f"({one_worker / naive_overall:.1f}x naive; target 50x)  {one_seconds:.2f} s")

@@ -131,15 +131,16 @@ class SlotColumns(Columns, Sequence[Slot]):
         return self.columns[name]
 
     def column(self, name: str) -> Sequence:
+        """A Slot field per slot: text as lists; bookable and the restriction lists as Arrow arrays."""
         c = self.columns
         if name == "bookable":
-            return (c["access"] > 0).tolist()
+            return pa.array(c["access"] > 0)
         if name == "status":
             return [SLOT_STATUSES[n] for n in c["status"].tolist()]
         if name in ("restrict_org_types", "restrict_ods_codes"):
             part = 0 if name == "restrict_org_types" else 1
             kept = [(), ()] + [restriction[part] for restriction in self.restrictions]
-            return [kept[a] for a in c["access"].tolist()]
+            return pa.array(kept, pa.list_(pa.string())).take(pa.array(c["access"]))
         return c[name]
 
     def __len__(self) -> int:
