@@ -10,6 +10,8 @@ store file. Each rendition reads two ways, for its two kinds of reader:
   anything that stops the reading is a GpsynthError (`gpsynth load`).
 - `read(problems)`: every resource parsed, with where it stands; what is wrong with the files is added
   to `problems` and the reading goes on (`gpsynth validate`).
+
+A store also reads its rows with every stored column, shard by shard (`StoreFile.shards`, for `gpsynth export`).
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ import orjson
 from .errors import GpsynthError
 from .fhir.constants import RESOURCE_TYPES
 from .store import DEFAULT_STORE_NAME, open_store, resource_counts, store_info, stored_resources
-from .store.database import store_file
+from .store.database import StoreInfo, store_file
 from .store.resources import resource_table
+from .store.rows import ShardRows
+from .store.schema import RESOURCE_TABLES
 
 BUNDLE_START = b'{"resourceType":"Bundle"'
 EXPECTED = ("a gpsynth store file or output folder (ndjson/manifest.json, json/*.json Bundles or "
@@ -258,7 +262,10 @@ class StoreFile:
     """A gpsynth store: each type's table, `resource` column, in output order (shard, seq)."""
 
     path: Path
+    info: StoreInfo
     type_counts: dict[str, int]
+    shard_count: int
+    last_shard: int
     description: str
     fingerprint: str
     kind: str = "store"
@@ -276,9 +283,10 @@ class StoreFile:
                     f"FROM {resource_table(resource_type).name}").fetchall()[0]
                 digest.update(f"{resource_type}:{rows}:{versions}:{last};".encode())
             counts = resource_counts(con)
+            shard_count, last_shard = con.sql("SELECT count(*), coalesce(max(shard), 0) FROM shard").fetchall()[0]
         finally:
             con.close()
-        return cls(path, counts, f"{path} (store)", digest.hexdigest())
+        return cls(path, info, counts, shard_count, last_shard, f"{path} (store)", digest.hexdigest())
 
     def counts(self) -> dict[str, int]:
         return dict(self.type_counts)
@@ -294,6 +302,23 @@ class StoreFile:
         for resource_type in self.type_counts:
             for n, text in enumerate(self.resources(resource_type), 1):
                 yield orjson.loads(text), f"store {resource_type} row {n}"
+
+    def shards(self) -> Iterator[ShardRows]:
+        """Every shard, in output order, with each type's rows (every stored column) in output order."""
+        selects = {}
+        for resource_type, table in RESOURCE_TABLES.items():
+            names = ", ".join(f'"{name}"' for name in table.column_names)
+            selects[resource_type] = (f"SELECT {names} FROM {table.name} WHERE shard = ? ORDER BY seq", table.arrow_schema)
+        con = open_store(self.path)
+        try:
+            for number, practice_ods in con.execute("SELECT shard, practice_ods FROM shard ORDER BY shard").fetchall():
+                tables = {}
+                for resource_type in RESOURCE_TYPES:
+                    query, schema = selects[resource_type]
+                    tables[resource_type] = con.sql(query, params=[number]).to_arrow_table().cast(schema)
+                yield ShardRows(number, practice_ods, tables)
+        finally:
+            con.close()
 
 
 def find_renditions(path: str | Path) -> dict[str, Rendition]:
@@ -323,6 +348,25 @@ def find_renditions(path: str | Path) -> dict[str, Rendition]:
 def open_rendition(path: str | Path) -> Rendition:
     """The one rendition to read at `path`: NDJSON where there is, else Bundles, else the store."""
     return next(iter(find_renditions(path).values()))
+
+
+def open_store_rendition(path: str | Path) -> StoreFile:
+    """The store at `path` (the file, or an output folder holding one), for readers that need a store's rows."""
+    path = Path(path)
+    if path.is_dir() and not (path / DEFAULT_STORE_NAME).is_file():
+        files = _files_without_store(path)
+        if files:
+            raise GpsynthError(f"{path}: holds {files}, no store; expected a store file or a folder holding "
+                               f"{DEFAULT_STORE_NAME} (`gpsynth generate --format duckdb`)")
+    return StoreFile.open(store_file(path))
+
+
+def _files_without_store(folder: Path) -> str:
+    """What gpsynth output a folder without a store holds, for a message; empty if none."""
+    try:
+        return "; ".join(rendition.description for rendition in find_renditions(folder).values())
+    except GpsynthError:
+        return ""
 
 
 def _holds_bundles(folder: Path) -> bool:

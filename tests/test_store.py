@@ -18,11 +18,12 @@ from click.testing import CliRunner
 from gpsynth.cli import main
 from gpsynth.dataset import OutputOptions, generate
 from gpsynth.errors import GpsynthError
-from gpsynth.export import export_store, stored_shards
+from gpsynth.export import export_store
 from gpsynth.fhir.constants import RESOURCE_TYPES
 from gpsynth.scenario import load_scenario, preset_names, preset_text
 from gpsynth.destination import Destination
 from gpsynth.parts import Part
+from gpsynth.renditions import open_store_rendition
 from gpsynth.sinks.base import ShardOutput
 from gpsynth.sinks.parquet import ParquetFormat
 from gpsynth.sinks.writing import finish, write_part
@@ -230,12 +231,12 @@ def test_export_from_the_command_line(network, tmp_path):
 
 def test_parquet_splits_files_and_row_groups_deterministically(network, tmp_path):
     _, store = network
-    con = open_store(store)
-    info = store_info(con).dataset_info()
+    stored = open_store_rendition(store)
 
     def write(folder: Path) -> Path:
-        formats, destination = [ParquetFormat(info, max_file_bytes=40_000, row_group_rows=700)], Destination.local(folder)
-        outputs = (ShardOutput(rows.shard, rows.practice_ods, {}, rows) for rows in stored_shards(con))
+        formats = [ParquetFormat(stored.info.dataset_info(), max_file_bytes=40_000, row_group_rows=700)]
+        destination = Destination.local(folder)
+        outputs = (ShardOutput(rows.shard, rows.practice_ods, {}, rows) for rows in stored.shards())
         finish(formats, destination, [write_part(formats, destination, Part(1, 1), outputs)])
         return folder / "parquet"
 
@@ -249,7 +250,7 @@ def test_parquet_splits_files_and_row_groups_deterministically(network, tmp_path
     assert all(g <= 700 for p in slot_files for g in (pq.ParquetFile(p).metadata.row_group(i).num_rows
                                                    for i in range(pq.ParquetFile(p).metadata.num_row_groups)))
     from_parquet = pq.read_table(first / "slot").sort_by([("shard", "ascending"), ("seq", "ascending")])
-    assert from_parquet["resource"].to_pylist() == [r.decode() for r in stored_resources(con, "Slot")]
+    assert from_parquet["resource"].to_pylist() == [r.decode() for r in stored.resources("Slot")]
 
 
 # --- the store survives reopening, and changes are versioned and transactional ---------------------------------------
@@ -419,6 +420,20 @@ def test_export_refuses_formats_it_cannot_write(network, tmp_path):
     with pytest.raises(GpsynthError, match="cannot export to 'duckdb'; allowed: json, ndjson, parquet"):
         export_store(store, tmp_path / "exported", options=OutputOptions(("duckdb",)))
     assert not (tmp_path / "exported").exists()
+
+
+def test_export_reads_the_store_of_an_output_folder_as_validate_and_load_do(network, tmp_path):
+    rules, _ = network
+    both = make(tmp_path / "both", rules, "ndjson,duckdb")
+    result = run_cli("export", both, "--format", "ndjson", "--out", tmp_path / "exported")
+    assert result.exit_code == 0, result.output
+    assert ndjson_resources(tmp_path / "exported") == ndjson_resources(both)
+    # A folder of files only names what it holds, as `gpsynth validate` and `gpsynth load` see it.
+    result = run_cli("export", both / "ndjson", "--out", tmp_path / "refused")
+    assert (result.exit_code, result.output) == (2, f"error: {both / 'ndjson'}: holds {both / 'ndjson'} (NDJSON), no store; "
+                                                    f"expected a store file or a folder holding {STORE} "
+                                                    "(`gpsynth generate --format duckdb`)\n")
+    assert not (tmp_path / "refused").exists()
 
 
 def test_sql_prints_the_rows_as_a_table(by_hand):
