@@ -3,12 +3,13 @@
 A schedule is booked in three steps. Which slots demand fills, who books each and when are worked out
 for the whole schedule at once, as arrays (one vector of draws per step). Then the bookings are made
 in time order, one by one, as only they can be: a booking may take the next slots too, and a patient
-books at most one appointment a day. Draws are made for every slot or booking the rules look at, used
-or not, so each schedule's bookings depend on its own slots and the patients alone.
+books at most one appointment a day. Every slot or booking the rules look at gets its draws, used or
+not, so the draws never depend on which way a rule went.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
@@ -31,7 +32,7 @@ PATIENT_TRIES = 6   # draws of a patient before a slot is left free (everyone li
 FREE, BUSY, UNAVAILABLE = (SLOT_STATUSES.index(s) for s in ("free", "busy", "busy-unavailable"))
 
 
-def visible_to(access: int, restrictions, org: BookingOrganisation) -> bool:
+def visible_to(access: int, restrictions: Sequence[tuple[tuple[str, ...], tuple[str, ...]]], org: BookingOrganisation) -> bool:
     """GP Connect 1.2.7 restriction rules for a slot of this access (see SlotColumns): each restriction
     either absent or matching."""
     if access < 2:
@@ -84,7 +85,7 @@ class Booker:
         self.first_day = days[0].toordinal() if days else 0
         self.fill = np.array([fill.get(day, 0.0) for day in days])
 
-    def sees(self, restrictions) -> list[list[bool]]:
+    def sees(self, restrictions: Sequence[tuple[tuple[str, ...], tuple[str, ...]]]) -> list[list[bool]]:
         """For each slot access, which booking organisations may book it (the practice books any slot)."""
         return [[o == self.practice or visible_to(access, restrictions, org) for o, org in enumerate(self.orgs)]
                 for access in range(len(restrictions) + 2)]
@@ -96,45 +97,53 @@ class Booker:
         day, start = slots.array("day"), slots.array("start_minute")
         filled = self.rng.random(n) < slot_fill(self.scenario, self.fill[day - self.first_day], start < 12 * 60)
         candidates = np.flatnonzero(filled)
-        sees = self.sees(slots.restrictions)
-        org = self.choose_bookers(np.asarray(sees)[slots.array("access")[candidates]], self.rng.random((len(candidates), 2)))
+        sees = np.asarray(self.sees(slots.restrictions))
+        org = self.choose_bookers(sees[slots.array("access")[candidates]], self.rng.random((len(candidates), 2)))
         made_day, made_minute = self.when_booked(org, day[candidates], start[candidates],
                                                  self.rng.random((len(candidates), 4)))
         before_now = (made_day < self.as_of.toordinal()) & routes.created_by(made_day, made_minute, day[candidates],
                                                                              start[candidates])
         booked, org = candidates[before_now], org[before_now]
         made_day, made_minute = made_day[before_now], made_minute[before_now]
-        patients = self.patient_choices(day[booked], self.rng.random((len(booked), PATIENT_TRIES))).tolist()
-        draws = self.rng.random((len(booked), 8)).tolist()
-        starts, ends, channels = slots.column("start"), slots.column("end"), slots.column("delivery_channel")
-        access = slots.array("access").tolist()
-        demand = self.scenario.demand
-        most = max(2, demand.max_slots_per_appointment)
-        cancelled = [d[2] < demand.cancellation_share for d in draws]
-        made: list[tuple[int, int, int]] = []      # (booking, slots taken, patient) of each appointment
-        free_from = 0
-        for j, (i, booker) in enumerate(zip(booked.tolist(), org.tolist(), strict=True)):
-            if i < free_from:
-                continue
-            on = int(day[i])
-            patient = next((p for p in patients[j] if p >= 0 and on not in self.busy_days.get(p, ())), None)
-            if patient is None:
-                continue
-            run = 1
-            if draws[j][0] < demand.multi_slot_share:
-                wanted = 2 + int(draws[j][1] * (most - 1))
-                while (run < wanted and i + run < n and starts[i + run] == ends[i + run - 1]
-                       and channels[i + run] == channels[i] and sees[access[i + run]][booker]):
-                    run += 1
-            if not cancelled[j]:
-                self.busy_days.setdefault(patient, set()).add(on)
-            made.append((j, run, patient))
-            free_from = i + run
+        patients = self.patient_choices(day[booked], self.rng.random((len(booked), PATIENT_TRIES)))
+        draws = self.rng.random((len(booked), 8))
+        made = self.take_slots(slots, booked, org, patients, draws)
         if not made:
             return AppointmentColumns.concat([], self.orgs)
         which, runs, patient = (np.array(column, dtype=np.int64) for column in zip(*made, strict=True))
         return self.appointments(schedule, group, slots, booked[which], runs, patient, org[which], made_day[which],
-                                 made_minute[which], np.asarray(draws)[which, 2:])
+                                 made_minute[which], draws[which, 2:])
+
+    def take_slots(self, slots: SlotColumns, booked: np.ndarray, org: np.ndarray, patients: np.ndarray,
+                   draws: np.ndarray) -> list[tuple[int, int, int]]:
+        """(booking, slots taken, patient) of each booking made, in time order: the first patient drawn who
+        is not busy that day books, maybe the following slots too (`draws`: several slots, how many,
+        cancelled). A booking whose slot an earlier one took, or that finds no patient, is not made."""
+        demand, n = self.scenario.demand, len(slots)
+        day, access = slots.array("day").tolist(), slots.array("access").tolist()
+        starts, ends, channels = slots.column("start"), slots.column("end"), slots.column("delivery_channel")
+        sees = self.sees(slots.restrictions)
+        most = max(2, demand.max_slots_per_appointment)
+        made: list[tuple[int, int, int]] = []
+        free_from = 0
+        for j, (i, booker, drawn, (multi, wanted, cancel, *_)) in enumerate(
+                zip(booked.tolist(), org.tolist(), patients.tolist(), draws.tolist(), strict=True)):
+            if i < free_from:
+                continue
+            patient = next((p for p in drawn if p >= 0 and day[i] not in self.busy_days.get(p, ())), None)
+            if patient is None:
+                continue
+            run = 1
+            if multi < demand.multi_slot_share:
+                wanted_slots = 2 + int(wanted * (most - 1))
+                while (run < wanted_slots and i + run < n and starts[i + run] == ends[i + run - 1]
+                       and channels[i + run] == channels[i] and sees[access[i + run]][booker]):
+                    run += 1
+            if cancel >= demand.cancellation_share:
+                self.busy_days.setdefault(patient, set()).add(day[i])
+            made.append((j, run, patient))
+            free_from = i + run
+        return made
 
     def choose_bookers(self, sees: np.ndarray, draws: np.ndarray) -> np.ndarray:
         """The booking organisation of each slot: a consumer that may book it with the consumer share (any
@@ -174,8 +183,8 @@ class Booker:
     def appointments(self, schedule: Schedule, group: StaffGroup, slots: SlotColumns, first: np.ndarray, runs: np.ndarray,
                      patient: np.ndarray, org: np.ndarray, made_day: np.ndarray, made_minute: np.ndarray,
                      draws: np.ndarray) -> AppointmentColumns:
-        """The appointments made, each taking `runs` slots from `first`; `draws` per appointment: outcome (2),
-        cancellation reason, description, comment (2). Their slots are marked busy (or free again)."""
+        """The appointments made, each taking `runs` slots from `first`; `draws` per appointment: cancelled,
+        missed, cancellation reason, description, comment (2). Their slots are marked busy (or free again)."""
         demand, as_of, k = self.scenario.demand, self.as_of.toordinal(), len(first)
         day = slots.array("day")[first].astype(np.int64)
         age = age_in_years(self.born[patient], day)
