@@ -111,7 +111,8 @@ class SlotColumns(Columns, Sequence[Slot]):
     The Slot fields bookable, restrict_org_types, restrict_ods_codes and status are read from those.
     """
 
-    HELD = ("id", "schedule_id", "start", "end", "delivery_channel", "access", "status", "day", "start_minute")
+    TEXT = ("id", "schedule_id", "start", "end", "delivery_channel")
+    ARRAYS = {"access": np.int8, "status": np.int8, "day": np.int32, "start_minute": np.int16}
 
     def __init__(self, columns: dict, restrictions: Sequence[tuple[tuple[str, ...], tuple[str, ...]]] = ()):
         self.columns, self.restrictions = columns, tuple(restrictions)
@@ -119,11 +120,9 @@ class SlotColumns(Columns, Sequence[Slot]):
     @classmethod
     def concat(cls, parts: Sequence[SlotColumns],
                restrictions: Sequence[tuple[tuple[str, ...], tuple[str, ...]]] = ()) -> SlotColumns:
-        columns = {}
-        for name in cls.HELD:
-            found = [part.columns[name] for part in parts]
-            columns[name] = (np.concatenate(found) if found and isinstance(found[0], np.ndarray)
-                             else list(chain.from_iterable(found)))
+        columns: dict = {name: list(chain.from_iterable(part.columns[name] for part in parts)) for name in cls.TEXT}
+        for name, dtype in cls.ARRAYS.items():
+            columns[name] = np.concatenate([part.columns[name] for part in parts] or [np.zeros(0, dtype)])
         return cls(columns, parts[0].restrictions if parts else restrictions)
 
     def array(self, name: str) -> np.ndarray:

@@ -14,7 +14,9 @@ from gpsynth.fhir import slot as slot_profile
 from gpsynth.fhir.constants import DELIVERY_CHANNELS, NHS_NUMBER_VERIFICATION, PRACTITIONER_ROLES, REGISTRATION_TYPES
 from gpsynth.generate import practice_shard
 from gpsynth.plan import make_plan
-from gpsynth.records import Address, Appointment, BookingOrganisation, Patient, PatientColumns, Schedule, Slot
+from gpsynth.store.rows import shard_rows
+from gpsynth.records import (Address, Appointment, AppointmentColumns, BookingOrganisation, Patient, PatientColumns, Schedule,
+                             Shard, Slot, SlotColumns)
 from gpsynth.scenario import parse_scenario, preset_text
 
 AS_OF = date(2026, 10, 21)  # the horizon holds the autumn clock change
@@ -91,3 +93,23 @@ def test_any_patient_text_renders_as_the_dict_rendering_does(records):
 @given(appointments)
 def test_any_appointment_text_renders_as_the_dict_rendering_does(records):
     assert bulk.appointments(records, STAMP).to_pylist() == dict_rendering("Appointment", records)
+
+
+def test_a_practice_without_slots_or_appointments_renders_and_stores_none():
+    shard = Shard("GPS0001", slots=SlotColumns.concat([]), appointments=AppointmentColumns.concat([], []))
+    rendered = render_shard(shard, STAMP)
+    rows = shard_rows(1, shard, rendered, STAMP)
+    assert len(rendered["Slot"]) == len(rendered["Appointment"]) == 0
+    assert rows.tables["Slot"].num_rows == rows.tables["Appointment"].num_rows == 0
+
+
+def test_slot_store_rows_hold_what_each_slot_record_says():
+    plan = make_plan(parse_scenario(yaml.safe_load(preset_text("pcn")), "pcn"), 2, AS_OF)
+    shard = practice_shard(plan, plan.practices[0])
+    table = shard_rows(1, shard, render_shard(shard, STAMP), STAMP).tables["Slot"]
+    records = list(shard.slots)
+    assert any(slot.restrict_org_types for slot in records) and any(slot.restrict_ods_codes for slot in records)
+    assert table.column("bookable").to_pylist() == [slot.bookable for slot in records]
+    assert table.column("restrict_org_types").to_pylist() == [list(slot.restrict_org_types) for slot in records]
+    assert table.column("restrict_ods_codes").to_pylist() == [list(slot.restrict_ods_codes) for slot in records]
+    assert table.column("status").to_pylist() == [slot.status for slot in records]
