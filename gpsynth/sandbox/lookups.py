@@ -16,7 +16,7 @@ from ..store.live_rows import LiveRow, stored_rows
 from .store_access import StoreAccess
 
 MOST = 64
-IN_FLIGHT = 2
+IN_FLIGHT = 1     # one query at a time per kind: fuller batches, and the second core left to the requests
 
 Kind = tuple[str, str, tuple[str, ...] | None]      # resource type, column looked up, typed columns read
 

@@ -15,7 +15,7 @@ from operator import attrgetter
 
 import duckdb
 
-from ..store.live_rows import LiveRow
+from ..store.live_rows import LiveRow, fetch_in_batches
 from .times import london_instant, seconds
 
 _START = attrgetter("start")
@@ -62,7 +62,7 @@ def free_slot_of(row: LiveRow, organization_id: str) -> FreeSlot:
 
 FREE_SLOTS_SQL = """
     SELECT s.id, s.schedule_id, sc.organization_id, epoch(s.start)::BIGINT, epoch(s."end")::BIGINT,
-           s.restrict_org_types, s.restrict_ods_codes, s.resource, s.shard, s.seq, s.version_id, s.delivery_channel
+           s.restrict_org_types, s.restrict_ods_codes, encode(s.resource), s.shard, s.seq, s.version_id, s.delivery_channel
     FROM slot s JOIN schedule sc ON sc.id = s.schedule_id
     WHERE s.status = 'free' AND s.bookable AND s."end" > to_timestamp(?) {extra}
 """
@@ -71,16 +71,16 @@ FREE_SLOTS_SQL = """
 def free_slot(row: tuple) -> FreeSlot:
     slot_id, schedule_id, organization_id, start, end, org_types, ods_codes, resource, shard, seq, version_id, channel = row
     return FreeSlot(start, end, slot_id, schedule_id, organization_id, tuple(org_types or ()), tuple(ods_codes or ()),
-                    resource.encode(), shard, seq, version_id, channel)
+                    resource, shard, seq, version_id, channel)
 
 
 def query_free_slots(con: duckdb.DuckDBPyConnection, since: float, slot_ids: Iterable[str] | None = None) -> list[FreeSlot]:
     """The free, bookable slots ending after `since` (UNIX seconds); only those of `slot_ids` when given."""
     if slot_ids is None:
-        rows = con.execute(FREE_SLOTS_SQL.format(extra=""), [since]).fetchall()
+        result = con.execute(FREE_SLOTS_SQL.format(extra=""), [since])
     else:
-        rows = con.execute(FREE_SLOTS_SQL.format(extra="AND s.id IN (SELECT unnest(?))"), [since, list(slot_ids)]).fetchall()
-    return [free_slot(row) for row in rows]
+        result = con.execute(FREE_SLOTS_SQL.format(extra="AND s.id IN (SELECT unnest(?))"), [since, list(slot_ids)])
+    return [free_slot(row) for row in fetch_in_batches(result)]
 
 
 class SlotIndex:

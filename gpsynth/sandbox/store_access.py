@@ -29,7 +29,7 @@ from ..store import open_store, transaction
 T = TypeVar("T")
 READ_THREADS = 4
 CHECKPOINT_THRESHOLD = "256MB"
-MEMORY_LIMIT = "256MB"
+MEMORY_LIMIT = "128MB"
 WRITER_NICENESS = 10
 # Point lookups by id (reads, and the rows a change starts from) use these indexes; they are made
 # the first time a store is served and kept in the file.

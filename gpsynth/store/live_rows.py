@@ -11,7 +11,7 @@ columns it carries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -64,6 +64,7 @@ def decode_rows(record: bytes) -> list[LiveRow]:
 
 
 STAMPS = ("version_id", "last_updated", "resource")
+FETCH_ROWS = 10_000
 # The typed columns read with a stored row, per resource type: what the interactions check and change.
 LIVE_COLUMNS = {
     "Appointment": ("status", "start", "patient_id", "organization_id"),
@@ -99,13 +100,18 @@ def rows_where(con: duckdb.DuckDBPyConnection, resource_type: str, condition: st
     names = ("id", "shard", "seq", "version_id", "last_updated", "resource", *typed)
     select = ", ".join(_readable(name, kinds[name]) for name in names)
     found = []
-    for row in con.execute(f"SELECT {select} FROM {table.name} WHERE {condition}", list(params)).fetchall():
+    for row in fetch_in_batches(con.execute(f"SELECT {select} FROM {table.name} WHERE {condition}", list(params))):
         row_id, shard, seq, version_id, last_updated, resource, *read = row
         columns = {name: instant_at(v) if kinds[name] == "TIMESTAMPTZ" and v is not None else v
                    for name, v in zip(typed, read, strict=True)}
-        found.append(LiveRow(resource_type, row_id, shard, seq, version_id, instant_at(last_updated), resource.encode(),
-                             columns))
+        found.append(LiveRow(resource_type, row_id, shard, seq, version_id, instant_at(last_updated), resource, columns))
     return sorted(found, key=lambda row: (row.shard, row.seq))
+
+
+def fetch_in_batches(result: duckdb.DuckDBPyConnection, rows: int = FETCH_ROWS) -> Iterator[tuple]:
+    """A query's rows a batch at a time: reading a whole table at start-up then never holds it twice over."""
+    while batch := result.fetchmany(rows):
+        yield from batch
 
 
 def _readable(name: str, sql: str) -> str:
@@ -114,6 +120,8 @@ def _readable(name: str, sql: str) -> str:
         return f'epoch("{name}")::BIGINT'
     if sql == "DATE":
         return f'CAST("{name}" AS VARCHAR)'
+    if name == "resource":
+        return 'encode("resource")'      # bytes, as the sandbox holds and sends it, without a str in between
     return f'"{name}"'
 
 

@@ -74,8 +74,20 @@ def statuses(response: httpx.Response) -> list[str]:
     return [entry["response"]["status"] for entry in response.json()["entry"]]
 
 
+def directory_of(seed: dict) -> list[dict]:
+    return [*seed["Organization"], *seed["Location"], *seed["Practitioner"], *seed["Schedule"]]
+
+
+@pytest.fixture
+def new_practice(http, server, seed):
+    """The seed's practice, slots and patients in the store (loading them again changes nothing), for a test run
+    on its own too."""
+    for resources in (directory_of(seed), [*seed["Slot"], *seed["Patient"]]):
+        assert set(statuses(post(http, server, bundle("transaction", resources)))) <= {"200 OK", "201 Created"}
+
+
 def test_a_transaction_seeds_a_new_practice_the_interactions_then_serve(http, server, seed):
-    directory = [*seed["Organization"], *seed["Location"], *seed["Practitioner"], *seed["Schedule"]]
+    directory = directory_of(seed)
     created = post(http, server, bundle("transaction", directory), Prefer="return=minimal")
     assert created.json()["type"] == "transaction-response"
     shared = "GPSU01"     # the NHS 111 consumer organisation is in both datasets
@@ -148,7 +160,7 @@ def test_entry_refusals(http, server, seed):
     assert statuses(post(http, server, unknown)) == ["400"]
 
 
-def test_single_put_read_and_count(http, server, seed):
+def test_single_put_read_and_count(http, server, seed, new_practice):
     practitioner = copy.deepcopy(seed["Practitioner"][0])
     practitioner["id"] = "admin-put-1"
     url = f"{server.base(NEW_ODS)}/Practitioner/admin-put-1"
@@ -168,7 +180,7 @@ def test_single_put_read_and_count(http, server, seed):
     assert count(http, server, "Practitioner") >= 5
 
 
-def test_counts_are_the_practices_own_and_unknown_practices_answer_404(http, server, seed):
+def test_counts_are_the_practices_own_and_unknown_practices_answer_404(http, server, seed, new_practice):
     practice = count(http, server, "Slot", server.base(NEW_ODS))
     assert practice == len(seed["Slot"]) and count(http, server, "Slot") > practice
     unknown = http.get(f"{server.base('NOPE1')}/Slot", params={"_summary": "count"})

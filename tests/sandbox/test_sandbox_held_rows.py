@@ -16,7 +16,7 @@ import pytest
 from gpsynth.sandbox.live_book import LiveBook
 from gpsynth.sandbox.store_access import StoreAccess
 from gpsynth.sandbox.times import day_start, london_today, seconds
-from gpsynth.store.live_rows import rows_where, stored_rows
+from gpsynth.store.live_rows import new_row, rows_where, stored_rows
 
 
 @pytest.fixture
@@ -97,4 +97,23 @@ def test_a_patients_upcoming_appointments_come_from_the_held_rows(store, tmp_pat
         upcoming = {row.id for row in in_store if seconds(row.columns["start"]) >= since}
         assert appointment.id in upcoming
         assert {row.id for row in await book.appointments_of(patient_id, since)} == upcoming
+    run(store, tmp_path, scenario)
+
+
+def test_the_held_nhs_numbers_say_which_the_store_surely_lacks(store, tmp_path):
+    async def scenario(access, book):
+        numbers = [n for (n,) in access.read_now(lambda con: con.execute("SELECT nhs_number FROM patient").fetchall())]
+        assert numbers and not any(book.held.lacks_nhs_number(n) for n in numbers)
+        fresh = next(n for n in (f"999{k:07d}" for k in range(10_000_000)) if n not in set(numbers))
+        assert book.held.lacks_nhs_number(fresh)
+        assert not book.held.lacks_nhs_number("12345")          # not ten digits: the store is asked
+        # A patient registered and folded into the store is no longer lacking.
+        patient = stored(access, "Patient", access.read_now(
+            lambda con: con.execute("SELECT id FROM patient LIMIT 1").fetchall())[0][0])
+        columns = {**patient.columns, "nhs_number": fresh}
+        await book.commit([new_row("Patient", {**orjson.loads(patient.resource), "id": "held-fresh"},
+                                   patient.last_updated, patient.shard, columns)])
+        assert await book.checkpoint() == 1
+        assert not book.held.lacks_nhs_number(fresh)
+        assert stored(access, "Patient", "held-fresh").columns["nhs_number"] == fresh
     run(store, tmp_path, scenario)

@@ -139,7 +139,9 @@ async def register_patient(request: GpcRequest, provider: Provider) -> GpcRespon
     book = provider.book
 
     async def prepare() -> list[LiveRow]:
-        return await provider.book.stored("Patient", "nhs_number", nhs_number)
+        if book.held.lacks_nhs_number(nhs_number):
+            return []
+        return await book.stored("Patient", "nhs_number", nhs_number)
 
     def decide(stored: list[LiveRow]) -> tuple[list[LiveRow], LiveRow]:
         known = [row for row in book.current("Patient", stored, book.by_nhs_number.get(nhs_number, ()))
