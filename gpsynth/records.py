@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import chain
-from typing import overload
+from typing import TypeVar, overload
 
 import numpy as np
 import pyarrow as pa
@@ -82,13 +82,38 @@ class Slot:
     status: str = "free"               # free | busy; set by the booking rules
 
 
-class Columns:
-    """Records of one type held as columns (see PatientColumns, SlotColumns)."""
+R = TypeVar("R")
+
+
+class Columns(Sequence[R]):
+    """Records of one type held as columns (see SlotColumns, PatientColumns, AppointmentColumns); indexing or
+    iterating gives the records, for rules that take one at a time."""
 
     columns: dict
 
+    def record(self, n: int) -> R:
+        """The n-th record, made from the columns."""
+        raise NotImplementedError
+
     def column(self, name: str) -> Sequence:
         return self.columns[name]
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
+
+    @overload
+    def __getitem__(self, n: int) -> R: ...
+
+    @overload
+    def __getitem__(self, n: slice) -> list[R]: ...
+
+    def __getitem__(self, n: int | slice) -> R | list[R]:
+        if isinstance(n, slice):
+            return [self.record(i) for i in range(*n.indices(len(self)))]
+        return self.record(n)
+
+    def __iter__(self) -> Iterator[R]:
+        return (self.record(n) for n in range(len(self)))
 
     def text(self, name: str) -> pa.Array:
         """A text column as Arrow strings, converted once (rendering and the store rows both read it), so
@@ -102,7 +127,7 @@ class Columns:
 SLOT_STATUSES = ("free", "busy", "busy-unavailable")
 
 
-class SlotColumns(Columns, Sequence[Slot]):
+class SlotColumns(Columns[Slot]):
     """Slots as columns, in output order: what generation fills and rendering reads for the commonest type.
 
     Held columns: id, schedule_id, start, end, delivery_channel (lists of text); `access` (0: not GP Connect
@@ -142,26 +167,12 @@ class SlotColumns(Columns, Sequence[Slot]):
             return pa.array(kept, pa.list_(pa.string())).take(pa.array(c["access"]))
         return c[name]
 
-    def __len__(self) -> int:
-        return len(self.columns["id"])
-
-    @overload
-    def __getitem__(self, n: int) -> Slot: ...
-
-    @overload
-    def __getitem__(self, n: slice) -> list[Slot]: ...
-
-    def __getitem__(self, n: int | slice) -> Slot | list[Slot]:
-        if isinstance(n, slice):
-            return [self[i] for i in range(*n.indices(len(self)))]
+    def record(self, n: int) -> Slot:
         c = self.columns
         access = int(c["access"][n])
         org_types, ods_codes = self.restrictions[access - 2] if access >= 2 else ((), ())
         return Slot(c["id"][n], c["schedule_id"][n], c["start"][n], c["end"][n], c["delivery_channel"][n],
                     access > 0, org_types, ods_codes, SLOT_STATUSES[c["status"][n]])
-
-    def __iter__(self) -> Iterator[Slot]:
-        return (self[n] for n in range(len(self)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +202,7 @@ PATIENT_FIELDS = tuple(f.name for f in fields(Patient))
 ADDRESS_COLUMNS = ("address_lines", "address_city", "address_district", "address_postcode")
 
 
-class PatientColumns(Columns, Sequence[Patient]):
+class PatientColumns(Columns[Patient]):
     """A practice's patients as columns, one list per Patient field, in output order.
 
     Patients are a large share of every dataset, so generation fills these columns and rendering
@@ -211,26 +222,12 @@ class PatientColumns(Columns, Sequence[Patient]):
             columns[name] = [a and getattr(a, part) for a in addresses]
         return cls(columns)
 
-    def __len__(self) -> int:
-        return len(self.columns["id"])
-
-    @overload
-    def __getitem__(self, n: int) -> Patient: ...
-
-    @overload
-    def __getitem__(self, n: slice) -> list[Patient]: ...
-
-    def __getitem__(self, n: int | slice) -> Patient | list[Patient]:
-        if isinstance(n, slice):
-            return [self[i] for i in range(*n.indices(len(self)))]
+    def record(self, n: int) -> Patient:
         c = self.columns
         lines = c["address_lines"][n]
         address = None if lines is None else Address(lines, c["address_city"][n], c["address_district"][n],
                                                      c["address_postcode"][n])
         return Patient(address=address, **{name: c[name][n] for name in PATIENT_FIELDS if name != "address"})
-
-    def __iter__(self) -> Iterator[Patient]:
-        return (self[n] for n in range(len(self)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +265,7 @@ class Appointment:
 APPOINTMENT_FIELDS = tuple(f.name for f in fields(Appointment))
 
 
-class AppointmentColumns(Columns, Sequence[Appointment]):
+class AppointmentColumns(Columns[Appointment]):
     """Appointments as columns, in output order: a list per Appointment field, except the booking
     organisation, held as `booker` (each appointment's index into `organisations`)."""
 
@@ -288,24 +285,10 @@ class AppointmentColumns(Columns, Sequence[Appointment]):
             return [kept[n] for n in self.columns["booker"]]
         return self.columns["minutes" if name == "minutes_duration" else name]
 
-    def __len__(self) -> int:
-        return len(self.columns["id"])
-
-    @overload
-    def __getitem__(self, n: int) -> Appointment: ...
-
-    @overload
-    def __getitem__(self, n: slice) -> list[Appointment]: ...
-
-    def __getitem__(self, n: int | slice) -> Appointment | list[Appointment]:
-        if isinstance(n, slice):
-            return [self[i] for i in range(*n.indices(len(self)))]
+    def record(self, n: int) -> Appointment:
         c = self.columns
         return Appointment(booking_organisation=self.organisations[c["booker"][n]],
                            **{name: c[name][n] for name in APPOINTMENT_FIELDS if name != "booking_organisation"})
-
-    def __iter__(self) -> Iterator[Appointment]:
-        return (self[n] for n in range(len(self)))
 
 
 @dataclass
