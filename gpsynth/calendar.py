@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+import numpy as np
+from numpy.typing import ArrayLike
 
 LONDON = ZoneInfo("Europe/London")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -98,3 +100,22 @@ def clock_changes(first: date, last: date) -> list[tuple[date, str]]:
             changes.append((day, offset))
         previous = offset
     return changes
+
+
+# Date ordinals (date.toordinal) in bulk, as the columnar rules hold days.
+UNIX_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def ordinals(days: Sequence[str]) -> np.ndarray:
+    """ISO dates (YYYY-MM-DD) as date ordinals."""
+    return np.array(days, dtype="datetime64[D]").astype(np.int64) + UNIX_EPOCH
+
+
+def days64(ordinal: ArrayLike) -> np.ndarray:
+    """Date ordinals as NumPy days."""
+    return (np.asarray(ordinal) - UNIX_EPOCH).astype("datetime64[D]")
+
+
+def iso_dates(ordinal: ArrayLike) -> list[str]:
+    """Date ordinals as ISO dates (YYYY-MM-DD)."""
+    return np.datetime_as_string(days64(ordinal)).tolist()

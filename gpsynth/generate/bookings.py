@@ -15,11 +15,11 @@ from datetime import date
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..calendar import london_instants
+from ..calendar import london_instants, ordinals
 from ..records import SLOT_STATUSES, AppointmentColumns, BookingOrganisation, Organization, PatientColumns, Schedule, SlotColumns
 from ..scenario import Scenario, StaffGroup
 from . import routes
-from .demand import age_in_years, day_fill, ordinals, patient_rates, slot_fill
+from .demand import age_in_years, day_fill, patient_rates, slot_fill
 from .reasons import reason_for
 
 COMMENTS = (

@@ -6,30 +6,23 @@ comes from the rota. A day's fill is the waiting demand over its capacity, cappe
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..calendar import days64, ordinals
 from ..records import PatientColumns
 from ..scenario import Scenario
 
 BOOKABLE_STATES = ("normal", "sensitive")
 
 
-EPOCH = date(1970, 1, 1).toordinal()
-
-
-def ordinals(days: Sequence[str]) -> np.ndarray:
-    """ISO dates (YYYY-MM-DD) as date ordinals."""
-    return np.array(days, dtype="datetime64[D]").astype(np.int64) + EPOCH
-
-
 def age_in_years(born: ArrayLike, day: ArrayLike) -> np.ndarray:
     """Whole years from each birth date to each day (both date ordinals)."""
     def year_and_date(ordinal: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-        days = (np.asarray(ordinal) - EPOCH).astype("datetime64[D]")
+        days = days64(ordinal)
         years, months = days.astype("datetime64[Y]"), days.astype("datetime64[M]")
         return years.astype(np.int64), (months - years).astype(np.int64) * 100 + (days - months).astype(np.int64)
     born_year, born_date = year_and_date(born)

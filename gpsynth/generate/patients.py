@@ -11,7 +11,7 @@ import random
 from datetime import date, time
 import numpy as np
 
-from ..calendar import london_instant
+from ..calendar import days64, iso_dates, london_instant
 from ..identifiers import nhs_number_block
 from ..plan import PracticePlan
 from ..records import Location, PatientColumns, Practitioner
@@ -25,7 +25,6 @@ HOME_DISTRICT_SHARE = 0.75            # the rest live in the neighbouring distri
 MOBILE_SHARE = 0.7
 MEAN_YEARS_REGISTERED = 12            # time since joining the practice, exponential, capped by age and 1948
 DAYS_PER_YEAR = 365.2425
-UNIX_EPOCH = date(1970, 1, 1).toordinal()
 
 
 def special_states(scenario: Scenario, count: int) -> list[str]:
@@ -69,7 +68,7 @@ def draw_registration_days(gen: np.random.Generator, born: np.ndarray, today: in
 def draw_forenames(gen: np.random.Generator, pools: Pools, born: np.ndarray, female: np.ndarray) -> list[str]:
     """Forenames from the ranking of a year near each birth year (parents' tastes lag and lead the
     year's chart), by sex."""
-    years = (born - UNIX_EPOCH).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    years = days64(born).astype("datetime64[Y]").astype(np.int64) + 1970
     years = years + gen.integers(-4, 5, len(born))
     decades = np.clip(years // 10 * 10, min(d for d, _ in pools.forenames), LAST_DECADE)
     draws = gen.random(len(born))
@@ -160,10 +159,6 @@ def practice_patients(rng: random.Random, pools: Pools, scenario: Scenario, prac
 def pick_title(gender: str, pick: int) -> str:
     titles = TITLES.get(gender, ("",))
     return titles[pick % len(titles)]
-
-
-def iso_dates(ordinals: np.ndarray) -> list[str]:
-    return np.datetime_as_string((ordinals - UNIX_EPOCH).astype("datetime64[D]")).tolist()
 
 
 def death_instant(rng: random.Random, day: date) -> str:
