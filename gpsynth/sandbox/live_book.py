@@ -93,7 +93,7 @@ class LiveBook:
         entry = self.entries.get((resource_type, row_id))
         if entry is None:
             held = self.held.get(resource_type, row_id)
-            if held is not None:
+            if held is not None or self.held.answers(resource_type, "id"):
                 return held
             columns = READ_COLUMNS.get(resource_type, LIVE_COLUMNS.get(resource_type, ()))
             found = await self.lookups.rows(resource_type, "id", row_id, columns)
@@ -120,10 +120,13 @@ class LiveBook:
             stored = await self.stored("Appointment", "patient_id", patient_id, READ_COLUMNS["Appointment"])
         return await self.merged("Appointment", stored, self.by_patient.get(patient_id, ()))
 
-    def stored(self, resource_type: str, column: str, value: str,
-               columns: tuple[str, ...] | None = None) -> Awaitable[list[LiveRow]]:
-        """The store's rows (not the book's) whose `column` equals `value`; see `current` and `merged`."""
-        return self.lookups.rows(resource_type, column, value, columns)
+    async def stored(self, resource_type: str, column: str, value: str,
+                     columns: tuple[str, ...] | None = None) -> list[LiveRow]:
+        """The store's rows (not the book's) whose `column` equals `value`, with the typed `columns` at least (default:
+        `LIVE_COLUMNS`); see `current` and `merged`."""
+        if self.held.answers(resource_type, column):
+            return self.held.where(resource_type, column, value)
+        return await self.lookups.rows(resource_type, column, value, columns)
 
     async def merged(self, resource_type: str, stored: Iterable[LiveRow], ids: Iterable[str]) -> list[LiveRow]:
         """`current`, once the changes of the book's rows in it are on disk."""
@@ -288,13 +291,13 @@ class LiveBook:
             await asyncio.sleep(REGAIN_SECONDS)
 
     async def hold_upcoming(self) -> None:
-        """Read the store's upcoming appointments and busy slots into memory (see gpsynth.sandbox.held_rows)."""
+        """Read the store's upcoming appointments, busy slots and patients into memory (see gpsynth.sandbox.held_rows)."""
         try:
             async with self.store.lock:
                 await self.held.load(self.clock())
             gc.freeze()     # they live until the next load: spare the collector walking them
         except Exception:
-            log.exception("reading the upcoming appointments failed; they are looked up in the store instead")
+            log.exception("reading the rows to hold failed; they are looked up in the store instead")
 
     async def run_checkpoints(self) -> None:
         """Fold the book whenever the sandbox has been idle for a moment."""

@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa
 
 from ..calendar import instant_at
 from .resources import resource_table, stamped
@@ -106,6 +107,22 @@ def rows_where(con: duckdb.DuckDBPyConnection, resource_type: str, condition: st
                    for name, v in zip(typed, read, strict=True)}
         found.append(LiveRow(resource_type, row_id, shard, seq, version_id, instant_at(last_updated), resource, columns))
     return sorted(found, key=lambda row: (row.shard, row.seq))
+
+
+def packed_rows_where(con: duckdb.DuckDBPyConnection, resource_type: str, condition: str, params: Sequence[Any],
+                      keys: Sequence[str]) -> Iterator[pa.RecordBatch]:
+    """The rows of `rows_where`, in no particular order, as Arrow batches made by DuckDB for holding rows packed
+    (gpsynth.sandbox.packed_rows): `id`, the `keys` columns, `header` (the row's id, shard, seq, version, last
+    update and `LIVE_COLUMNS` as a JSON array, instants as UNIX seconds) and `resource`, both as bytes."""
+    table = resource_table(resource_type)
+    kinds = dict(table.columns)
+    columns = ", ".join(f"'{name}', {_readable(name, kinds[name])}" for name in LIVE_COLUMNS.get(resource_type, ()))
+    header = (f"json_array(id, shard, seq, version_id, {_readable('last_updated', 'TIMESTAMPTZ')}, "
+              f"json_object({columns}))")
+    select = ", ".join(("id", *(f'"{key}"' for key in keys), f"encode({header}) AS header",
+                        'encode("resource") AS resource'))
+    query = con.sql(f"SELECT {select} FROM {table.name} WHERE {condition}", params=list(params))
+    yield from query.to_arrow_reader(FETCH_ROWS)
 
 
 def fetch_in_batches(result: duckdb.DuckDBPyConnection, rows: int = FETCH_ROWS) -> Iterator[tuple]:

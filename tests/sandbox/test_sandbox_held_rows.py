@@ -1,4 +1,4 @@
-"""The upcoming appointments and busy slots the live book holds in memory stay the store's versions.
+"""The upcoming appointments, busy slots and patients the live book holds in memory stay the store's versions.
 
 Driven in process over a real store copy: what the held rows answer must equal what the store answers
 after every kind of change (an interaction's change folded by a checkpoint, a direct store write).
@@ -52,8 +52,7 @@ def test_every_upcoming_appointment_and_busy_slot_is_held_as_stored(store, tmp_p
             expected = access.read_now(lambda con, t=resource_type, c=condition: rows_where(con, t, c, [since]))
             assert expected, f"the store has no upcoming {resource_type} to hold"
             assert book.held.holds(resource_type)
-            assert {row.id: row for row in expected} == {
-                row_id: row for (kind, row_id), row in book.held.rows.items() if kind == resource_type}
+            assert {row.id: row for row in expected} == book.held.tables[resource_type].newest()
             for row in expected[:20]:
                 assert await book.row(resource_type, row.id) == row
     run(store, tmp_path, scenario)
@@ -61,8 +60,8 @@ def test_every_upcoming_appointment_and_busy_slot_is_held_as_stored(store, tmp_p
 
 def test_a_checkpoint_puts_the_versions_it_folds_in_the_held_rows(store, tmp_path):
     async def scenario(access, book):
-        appointment = next(row for (kind, _), row in book.held.rows.items()
-                           if kind == "Appointment" and row.columns["status"] == "booked")
+        appointment = next(row for row in book.held.tables["Appointment"].newest().values()
+                           if row.columns["status"] == "booked")
         resource = {**orjson.loads(appointment.resource), "comment": "Held and folded"}
         await book.commit([appointment.changed(resource, appointment.last_updated)])
         assert (await book.row("Appointment", appointment.id)).version_id == appointment.version_id + 1
@@ -75,7 +74,7 @@ def test_a_checkpoint_puts_the_versions_it_folds_in_the_held_rows(store, tmp_pat
 
 def test_a_direct_store_write_makes_the_rows_be_read_again(store, tmp_path):
     async def scenario(access, book):
-        appointment = next(row for (kind, _), row in book.held.rows.items() if kind == "Appointment")
+        appointment = next(iter(book.held.tables["Appointment"].newest().values()))
         async with book.exclusive():
             assert not book.held.holds("Appointment")
             await access.write_locked(lambda con: con.execute(
@@ -91,7 +90,7 @@ def test_a_direct_store_write_makes_the_rows_be_read_again(store, tmp_path):
 def test_a_patients_upcoming_appointments_come_from_the_held_rows(store, tmp_path):
     async def scenario(access, book):
         since = day_start(london_today(time.time()))
-        appointment = next(row for (kind, _), row in book.held.rows.items() if kind == "Appointment")
+        appointment = next(iter(book.held.tables["Appointment"].newest().values()))
         patient_id = appointment.columns["patient_id"]
         in_store = access.read_now(lambda con: stored_rows(con, "Appointment", "patient_id", [patient_id]))
         upcoming = {row.id for row in in_store if seconds(row.columns["start"]) >= since}
@@ -100,20 +99,23 @@ def test_a_patients_upcoming_appointments_come_from_the_held_rows(store, tmp_pat
     run(store, tmp_path, scenario)
 
 
-def test_the_held_nhs_numbers_say_which_the_store_surely_lacks(store, tmp_path):
+def test_every_patient_is_held_as_stored_and_found_by_nhs_number(store, tmp_path):
     async def scenario(access, book):
-        numbers = [n for (n,) in access.read_now(lambda con: con.execute("SELECT nhs_number FROM patient").fetchall())]
-        assert numbers and not any(book.held.lacks_nhs_number(n) for n in numbers)
-        fresh = next(n for n in (f"999{k:07d}" for k in range(10_000_000)) if n not in set(numbers))
-        assert book.held.lacks_nhs_number(fresh)
-        assert not book.held.lacks_nhs_number("12345")          # not ten digits: the store is asked
-        # A patient registered and folded into the store is no longer lacking.
-        patient = stored(access, "Patient", access.read_now(
-            lambda con: con.execute("SELECT id FROM patient LIMIT 1").fetchall())[0][0])
-        columns = {**patient.columns, "nhs_number": fresh}
+        expected = access.read_now(lambda con: rows_where(con, "Patient", "true", []))
+        assert book.held.holds("Patient") and {row.id: row for row in expected} == book.held.tables["Patient"].newest()
+        for row in expected[:50]:
+            assert await book.row("Patient", row.id) == row
+            in_store = access.read_now(lambda con, n=row.columns["nhs_number"]: stored_rows(con, "Patient", "nhs_number", [n]))
+            assert await book.stored("Patient", "nhs_number", row.columns["nhs_number"]) == in_store
+        assert await book.row("Patient", "no-such-patient") is None
+        numbers = {row.columns["nhs_number"] for row in expected}
+        fresh = next(n for n in (f"999{k:07d}" for k in range(10_000_000)) if n not in numbers)
+        assert await book.stored("Patient", "nhs_number", fresh) == []
+        # A patient registered and folded into the store is held, and found by its NHS number, afterwards.
+        patient = expected[0]
         await book.commit([new_row("Patient", {**orjson.loads(patient.resource), "id": "held-fresh"},
-                                   patient.last_updated, patient.shard, columns)])
+                                   patient.last_updated, patient.shard, {**patient.columns, "nhs_number": fresh})])
         assert await book.checkpoint() == 1
-        assert not book.held.lacks_nhs_number(fresh)
-        assert stored(access, "Patient", "held-fresh").columns["nhs_number"] == fresh
+        assert await book.stored("Patient", "nhs_number", fresh) == [stored(access, "Patient", "held-fresh")]
+        assert book.held.get("Patient", "held-fresh") == stored(access, "Patient", "held-fresh")
     run(store, tmp_path, scenario)

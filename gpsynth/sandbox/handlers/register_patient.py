@@ -139,8 +139,6 @@ async def register_patient(request: GpcRequest, provider: Provider) -> GpcRespon
     book = provider.book
 
     async def prepare() -> list[LiveRow]:
-        if book.held.lacks_nhs_number(nhs_number):
-            return []
         return await book.stored("Patient", "nhs_number", nhs_number)
 
     def decide(stored: list[LiveRow]) -> tuple[list[LiveRow], LiveRow]:

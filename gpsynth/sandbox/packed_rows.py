@@ -1,0 +1,185 @@
+"""Store rows held in memory packed: pages of rows compressed together, looked up through sorted arrays.
+
+A patient's JSON is about 1.9 KB, and most of it repeats from patient to patient: 32 rows compressed
+together with zstd take about 90 bytes each, and unpacking a page takes about 20 µs. So the sandbox can
+hold every patient of a store the size of `england-1pct` in about 100 MB, where the rows as Python
+objects would take well over a gigabyte.
+
+Rows are only appended: a newer version of a row goes to the end, and the lookups give the newest
+version. The rows packed in bulk (`PackedRows.of`) are found through sorted NumPy arrays, a few dozen
+bytes a row; the rows appended one at a time afterwards (`put`), through dicts.
+
+A page holds its row count, the ends of the rows' headers and of their JSON, then the headers (each a
+JSON array: id, shard, seq, version, last update and typed columns), then the JSON. Rows read in bulk
+keep their instants as UNIX seconds, made text again when a row is unpacked.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+
+import numpy as np
+import orjson
+import pyarrow as pa
+
+from ..calendar import instant_at
+from ..store.live_rows import LiveRow
+from ..store.resources import resource_table
+
+PAGE_ROWS = 32
+CODEC = pa.Codec("zstd", compression_level=1)
+_COUNT = struct.Struct("<I")
+
+
+class KeyIndex:
+    """Positions of rows by the value of one column: a sorted array for the values indexed in bulk, a dict after."""
+
+    def __init__(self) -> None:
+        self.sorted_values = np.array([], dtype="S1")
+        self.sorted_positions = np.array([], dtype=np.int64)
+        self.added: dict[str, list[int]] = {}
+
+    def index(self, values: list[str | None]) -> None:
+        """Index the rows at positions 0, 1, … in bulk, before any `add`; rows without a value are left out."""
+        given = np.array([value is not None for value in values], dtype=bool)
+        keys = np.array([value.encode() for value in values if value is not None], dtype=np.bytes_)
+        order = np.argsort(keys, kind="stable")
+        self.sorted_values = keys[order]
+        self.sorted_positions = np.flatnonzero(given)[order]
+
+    def add(self, value: str | None, position: int) -> None:
+        if value is not None:
+            self.added.setdefault(value, []).append(position)
+
+    def positions(self, value: str) -> list[int]:
+        """Every position indexed under `value`, oldest first."""
+        key = value.encode()
+        if len(key) > self.sorted_values.itemsize:      # NumPy would compare it cut to the array's width
+            return list(self.added.get(value, ()))
+        low = int(np.searchsorted(self.sorted_values, key, side="left"))
+        high = int(np.searchsorted(self.sorted_values, key, side="right"))
+        return [*self.sorted_positions[low:high].tolist(), *self.added.get(value, ())]
+
+
+class PackedRows:
+    """Versions of one resource type's rows, in the order appended; looked up by id and by the `keys` columns."""
+
+    def __init__(self, resource_type: str, keys: tuple[str, ...] = ()):
+        self.resource_type = resource_type
+        self.instants = [name for name, sql in resource_table(resource_type).columns if sql == "TIMESTAMPTZ"]
+        self.pages: list[bytes] = []                 # compressed
+        self.sizes: list[int] = []                   # of each page unpacked
+        self.unpacked: list[LiveRow] = []            # the rows after the last full page
+        self.by_id = KeyIndex()
+        self.by_key = {column: KeyIndex() for column in keys}
+
+    @classmethod
+    def of(cls, resource_type: str, keys: tuple[str, ...], batches: Iterable[pa.RecordBatch]) -> PackedRows:
+        """Rows packed and indexed in bulk, from batches of `id`, the `keys` columns, `header` and `resource`
+        (see gpsynth.store.live_rows.packed_rows_where)."""
+        packed = cls(resource_type, keys)
+        ids: list[str | None] = []
+        values: dict[str, list[str | None]] = {column: [] for column in keys}
+        rest: tuple[pa.Array, pa.Array] | None = None       # rows short of a full page, from the batch before
+        for batch in batches:
+            ids.extend(batch.column("id").to_pylist())
+            for column, found in values.items():
+                found.extend(batch.column(column).to_pylist())
+            headers, resources = batch.column("header"), batch.column("resource")
+            if rest is not None:
+                headers, resources = pa.concat_arrays([rest[0], headers]), pa.concat_arrays([rest[1], resources])
+            full = len(headers) - len(headers) % PAGE_ROWS
+            for start in range(0, full, PAGE_ROWS):
+                packed._add_page(_page(headers.slice(start, PAGE_ROWS), resources.slice(start, PAGE_ROWS)))
+            rest = headers.slice(full), resources.slice(full)
+        if rest is not None and len(rest[0]):
+            raw = _page(*rest)
+            packed.unpacked = [packed._decoded(raw, at) for at in range(len(rest[0]))]
+        packed.by_id.index(ids)
+        for column, index in packed.by_key.items():
+            index.index(values[column])
+        return packed
+
+    def __len__(self) -> int:
+        return len(self.pages) * PAGE_ROWS + len(self.unpacked)
+
+    def put(self, row: LiveRow) -> None:
+        """Append a newer version of a row, or a new row."""
+        position = len(self)
+        self.unpacked.append(row)
+        if len(self.unpacked) == PAGE_ROWS:
+            headers = [orjson.dumps([r.id, r.shard, r.seq, r.version_id, r.last_updated, r.columns])
+                       for r in self.unpacked]
+            self._add_page(_page(pa.array(headers, pa.binary()), pa.array([r.resource for r in self.unpacked])))
+            self.unpacked = []
+        self.by_id.add(row.id, position)
+        for column, index in self.by_key.items():
+            index.add(row.columns.get(column), position)
+
+    def get(self, row_id: str) -> LiveRow | None:
+        positions = self.by_id.positions(row_id)
+        return self._row(max(positions)) if positions else None
+
+    def where(self, column: str, value: str) -> list[LiveRow]:
+        """The newest version of every row whose `column` is `value`."""
+        found: dict[str, LiveRow] = {}
+        for position in self.by_key[column].positions(value):
+            row = self._row(position)
+            if row.id not in found:
+                newest = self.get(row.id)
+                if newest is not None and newest.columns.get(column) == value:
+                    found[row.id] = newest
+        return list(found.values())
+
+    def newest(self) -> dict[str, LiveRow]:
+        """The newest version of every row, by id (every page unpacked: for checks, not for serving)."""
+        rows: dict[str, LiveRow] = {}
+        for page in range(len(self.pages)):
+            raw = self._unpack(page)
+            rows.update((row.id, row) for row in (self._decoded(raw, at) for at in range(PAGE_ROWS)))
+        rows.update((row.id, row) for row in self.unpacked)
+        return rows
+
+    def _add_page(self, raw: bytes) -> None:
+        self.pages.append(CODEC.compress(raw, asbytes=True))
+        self.sizes.append(len(raw))
+
+    def _row(self, position: int) -> LiveRow:
+        page, at = divmod(position, PAGE_ROWS)
+        if page == len(self.pages):
+            return self.unpacked[at]
+        return self._decoded(self._unpack(page), at)
+
+    def _unpack(self, page: int) -> bytes:
+        return CODEC.decompress(self.pages[page], decompressed_size=self.sizes[page], asbytes=True)
+
+    def _decoded(self, raw: bytes, at: int) -> LiveRow:
+        """Row `at` of an unpacked page."""
+        count = _COUNT.unpack_from(raw)[0]
+        ends = np.frombuffer(raw, dtype=np.uint32, count=2 * count, offset=_COUNT.size)
+        headers = _COUNT.size + 8 * count
+        resources = headers + int(ends[count - 1])
+        header = raw[headers + (int(ends[at - 1]) if at else 0):headers + int(ends[at])]
+        resource = raw[resources + (int(ends[count + at - 1]) if at else 0):resources + int(ends[count + at])]
+        row_id, shard, seq, version_id, last_updated, columns = orjson.loads(header)
+        for name in self.instants:
+            if isinstance(columns.get(name), int):
+                columns[name] = instant_at(columns[name])
+        if isinstance(last_updated, int):
+            last_updated = instant_at(last_updated)
+        return LiveRow(self.resource_type, row_id, shard, seq, version_id, last_updated, resource, columns)
+
+
+def _page(headers: pa.Array, resources: pa.Array) -> bytes:
+    """A page of the rows' headers and JSON (binary arrays of one length)."""
+    offsets = [_offsets(array) for array in (headers, resources)]
+    return b"".join([_COUNT.pack(len(headers)), *((o[1:] - o[0]).astype(np.uint32).tobytes() for o in offsets),
+                     *(memoryview(array.buffers()[2])[int(o[0]):int(o[-1])]
+                       for array, o in zip((headers, resources), offsets, strict=True))])
+
+
+def _offsets(array: pa.Array) -> np.ndarray:
+    """Where each value of a binary array starts in its data, and where the last ends."""
+    kind = np.int64 if pa.types.is_large_binary(array.type) else np.int32
+    return np.frombuffer(array.buffers()[1], dtype=kind)[array.offset:array.offset + len(array) + 1]
