@@ -304,8 +304,6 @@ class AdminApi:
                 provider.slots.add(provider.store.read_now(lambda con: query_free_slots(con, now - DAY, touched)))
             if by_type["Patient"] or by_type["Appointment"]:
                 provider.number_ids()
-            if by_type["Patient"]:
-                provider.registrations.forget()
 
         async with self.provider.book.exclusive():
             return await self.provider.store.write_locked(write, apply)

@@ -172,8 +172,7 @@ class Sandbox:
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         self.lock.publish(self.options.public_url, await self.control.start())
-        tasks = [asyncio.create_task(self.book.run_checkpoints()), asyncio.create_task(self.book.hold_upcoming()),
-                 asyncio.create_task(self.provider.registrations.preload(list(self.provider.directory.practices.values())))]
+        tasks = [asyncio.create_task(self.book.run_checkpoints()), asyncio.create_task(self.book.hold_upcoming())]
         if self.options.roll:
             tasks.append(asyncio.create_task(self.roll_daily()))
         try:

@@ -42,6 +42,7 @@ P = TypeVar("P")
 R = TypeVar("R")
 MAX_ROWS = 5_000          # rows in the book that start a checkpoint: a short fold, and memory held low
 IDLE_SECONDS = 1.0         # a checkpoint runs after this long without changes
+SETTLE_ROWS = 500          # folded rows moved from the book to the held rows between two turns of the event loop
 REGAIN_SECONDS = 0.2       # how often to try writing the store again after a lease, while a reader still has it open
 
 
@@ -104,8 +105,10 @@ class LiveBook:
     async def rows(self, resource_type: str, ids: Iterable[str], columns: tuple[str, ...] | None = None) -> Rows:
         """The rows a change starts from (see `change`), with the typed `columns` (default: `LIVE_COLUMNS`)."""
         missing = [i for i in dict.fromkeys(ids) if (resource_type, i) not in self.entries]
+        # Held rows carry every column of `LIVE_COLUMNS`: all that any change or read asks for.
+        held_all = self.held.answers(resource_type, "id")
         stored: dict[str, LiveRow | None] = {
-            i: row for i in missing if columns is None and (row := self.held.get(resource_type, i)) is not None}
+            i: row for i in missing if (row := self.held.get(resource_type, i)) is not None or held_all}
         missing = [i for i in missing if i not in stored]
         found = await asyncio.gather(*(self.lookups.rows(resource_type, "id", i, columns) for i in missing))
         stored.update((i, rows[0] if rows else None) for i, rows in zip(missing, found, strict=True))
@@ -243,15 +246,19 @@ class LiveBook:
         folded = sorted(self.entries.values(), key=lambda entry: entry.lsn)
         assigned = await self.store.write_locked(lambda con: fold_rows(con, [entry.row for entry in folded]))
         await loop.run_in_executor(self.io, self.journal.drop_through, closed)
-        self.held.folded(replace(entry.row, seq=assigned[entry.row.key]) if entry.row.seq is None else entry.row
-                         for entry in folded)
-        for entry in folded:
-            now = self.entries.get(entry.row.key)
-            if now is entry:
-                self._forget(entry)
-            elif now is not None and now.row.seq is None and entry.row.key in assigned:
-                self.entries[entry.row.key] = replace(now, row=replace(now.row, seq=assigned[entry.row.key]))
-        self.generation += 1
+        # The folded rows move from the book to the held rows a part at a time, so requests are not held up meanwhile.
+        for start in range(0, len(folded), SETTLE_ROWS):
+            part = folded[start:start + SETTLE_ROWS]
+            self.held.folded(replace(entry.row, seq=assigned[entry.row.key]) if entry.row.seq is None else entry.row
+                             for entry in part)
+            for entry in part:
+                now = self.entries.get(entry.row.key)
+                if now is entry:
+                    self._forget(entry)
+                elif now is not None and now.row.seq is None and entry.row.key in assigned:
+                    self.entries[entry.row.key] = replace(now, row=replace(now.row, seq=assigned[entry.row.key]))
+            self.generation += 1
+            await asyncio.sleep(0)
         return len(folded)
 
     @contextlib.asynccontextmanager

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
 import orjson
@@ -30,6 +31,8 @@ from ..store.resources import resource_table
 PAGE_ROWS = 32
 CODEC = pa.Codec("zstd", compression_level=1)
 _COUNT = struct.Struct("<I")
+# Instants repeat a lot (every row of a generated store has one last update; sessions start at the same times).
+_instant_text = lru_cache(maxsize=1 << 16)(instant_at)
 
 
 class KeyIndex:
@@ -57,9 +60,12 @@ class KeyIndex:
         key = value.encode()
         if len(key) > self.sorted_values.itemsize:      # NumPy would compare it cut to the array's width
             return list(self.added.get(value, ()))
-        low = int(np.searchsorted(self.sorted_values, key, side="left"))
-        high = int(np.searchsorted(self.sorted_values, key, side="right"))
-        return [*self.sorted_positions[low:high].tolist(), *self.added.get(value, ())]
+        found = []
+        at = int(np.searchsorted(self.sorted_values, key))
+        while at < len(self.sorted_values) and self.sorted_values[at] == key:
+            found.append(int(self.sorted_positions[at]))
+            at += 1
+        return [*found, *self.added.get(value, ())]
 
 
 class PackedRows:
@@ -165,9 +171,9 @@ class PackedRows:
         row_id, shard, seq, version_id, last_updated, columns = orjson.loads(header)
         for name in self.instants:
             if isinstance(columns.get(name), int):
-                columns[name] = instant_at(columns[name])
+                columns[name] = _instant_text(columns[name])
         if isinstance(last_updated, int):
-            last_updated = instant_at(last_updated)
+            last_updated = _instant_text(last_updated)
         return LiveRow(self.resource_type, row_id, shard, seq, version_id, last_updated, resource, columns)
 
 

@@ -14,7 +14,6 @@ from ..store.ids import highest_numbers
 from .context import GpcRequest
 from .directory import Directory, Practice, load_directory
 from .errors import NO_RECORD_FOUND
-from .registrations import Registrations
 from .slot_index import SlotIndex, query_free_slots
 from .live_book import LiveBook
 from .store_access import StoreAccess
@@ -52,14 +51,12 @@ class Provider:
         self.directory = Directory()
         self.slots = SlotIndex()
         self.next_numbers: dict[str, dict[str, int]] = {}
-        self.registrations = Registrations(store)
         self.reload(now)
 
     def reload(self, now: float) -> None:
         """Load the directory and the free-slot index from the store again (after loads and rolls)."""
         self.directory = self.store.read_now(load_directory)
         self.slots = SlotIndex(self.store.read_now(lambda con: query_free_slots(con, now - DAY)))
-        self.registrations.forget()
         self.number_ids()
 
     def number_ids(self) -> None:

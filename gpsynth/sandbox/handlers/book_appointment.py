@@ -24,7 +24,7 @@ from ...fhir import constants as c
 from ...fhir.common import delivery_channel_extension, practitioner_role_extension
 from ...fhir.reading import contained, extension, identifier_value, reference_id
 from ...store.columns import derive_columns
-from ...store.live_rows import LiveRow, new_row
+from ...store.live_rows import READ_COLUMNS, LiveRow, new_row
 from ..appointment_checks import check_appointment
 from ..bundles import body, weak_etag
 from ..context import GpcRequest, GpcResponse
@@ -262,14 +262,17 @@ async def book_appointment(request: GpcRequest, provider: Provider) -> GpcRespon
     last_updated = london_instant(request.now)
     book = provider.book
 
-    async def prepare() -> Rows:
-        _, slots = await asyncio.gather(
-            provider.registrations.load(practice),
+    async def prepare() -> tuple[Rows, Rows]:
+        patients, slots = await asyncio.gather(
+            book.rows("Patient", [wanted.patient_id], READ_COLUMNS["Patient"]),
             book.rows("Slot", [i for i in wanted.slot_ids if i not in provider.slots.by_id]))
-        return slots
+        return patients, slots
 
-    def decide(stored_slots: Rows) -> tuple[list[LiveRow], LiveRow]:
-        state = provider.registrations.state(practice, wanted.patient_id)
+    def decide(prepared: tuple[Rows, Rows]) -> tuple[list[LiveRow], LiveRow]:
+        patients, stored_slots = prepared
+        patient = patients.get(wanted.patient_id)
+        state = (patient.columns.get("state") if patient is not None
+                 and patient.columns.get("organization_id") == practice.organization_id else None)
         if state is None:
             raise INVALID_RESOURCE(f"Patient/{wanted.patient_id} is not a patient of {practice.ods_code}; "
                                    "find the patient by NHS number, or register them first")

@@ -163,7 +163,6 @@ async def register_patient(request: GpcRequest, provider: Provider) -> GpcRespon
         else:
             resource = registered_patient(provider.new_id("Patient", f"{practice.ods_code}-P"), sent, practice, today)
             row = new_row("Patient", resource, last_updated, practice.shard, derive_columns("Patient", resource))
-        provider.registrations.registered(practice.organization_id, row.id, row.columns["state"])
         return [row], row
 
     registered = await book.change(prepare, decide)

@@ -30,8 +30,8 @@ async def retrieve_appointments(request: GpcRequest, provider: Provider) -> GpcR
     if last < first:
         raise INVALID_PARAMETER(f"start=le{last} is before start=ge{first}", rule="appointments-range")
     patient_id = request.path_params["id"]
-    await provider.registrations.load(practice)
-    if provider.registrations.state(practice, patient_id) is None:
+    patient = await provider.book.row("Patient", patient_id)
+    if patient is None or patient.columns.get("organization_id") != practice.organization_id:
         raise PATIENT_NOT_FOUND(f"No patient of {practice.ods_code} has the logical id {patient_id}")
     earliest, latest = day_start(first), day_end(last)
     rows = await provider.book.appointments_of(patient_id, earliest)
