@@ -114,8 +114,8 @@ class Sandbox:
     """The provider over one store, and the app serving it."""
 
     def __init__(self, store: Path | str, options: SandboxOptions = SandboxOptions(),
-                 clock: Callable[[], float] = time.time):
-        self.options, self.clock = options, clock
+                 clock: Callable[[], float] = time.time, announce: Callable[[str], None] = lambda line: None):
+        self.options, self.clock, self.announce = options, clock, announce
         self.path = store_file(store)
         self.lock = ServerLock(self.path)
         try:
@@ -150,6 +150,12 @@ class Sandbox:
         urls = [f"{origin}/{ods}/STU3/1/gpconnect" for ods in practices]
         return urls + ([f"{origin}{SINGLE_ROOT}"] if len(practices) == 1 else [])
 
+    async def hold_rows(self) -> None:
+        """Read the rows held in memory, and say when the sandbox runs at full speed."""
+        started = time.monotonic()
+        await self.book.hold_upcoming()
+        self.announce(f"held in memory after {time.monotonic() - started:.1f} s: {self.book.held.summary()}")
+
     async def roll_to(self, today: date) -> str:
         """Move the horizon to `today`, keeping every booking; what changed."""
         info = await self.store.read(store_info)
@@ -172,7 +178,7 @@ class Sandbox:
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         self.lock.publish(self.options.public_url, await self.control.start())
-        tasks = [asyncio.create_task(self.book.run_checkpoints()), asyncio.create_task(self.book.hold_upcoming())]
+        tasks = [asyncio.create_task(self.book.run_checkpoints()), asyncio.create_task(self.hold_rows())]
         if self.options.roll:
             tasks.append(asyncio.create_task(self.roll_daily()))
         try:

@@ -4,7 +4,7 @@ GP Connect reads, retrieves, amends and cancels only appointments that have not 
 sandbox holds every stored appointment starting from today on, and every slot from today on that is
 not free (free slots are in the free-slot index). It holds every patient too: patient reads and finds,
 and registrations (is the NHS number known?), then never wait for the store. They are read once, in
-the background at start, and held packed (gpsynth.sandbox.packed_rows: about 150 bytes a patient).
+the background at start, and held packed (gpsynth.sandbox.packed_rows: about 200 bytes a patient).
 Until then, and when a store has more than `MOST_UPCOMING` upcoming rows or `MOST_PATIENTS` patients,
 lookups of that kind go to the store.
 
@@ -27,7 +27,7 @@ from .store_access import StoreAccess
 from .times import day_start, london_today, seconds
 
 MOST_UPCOMING = 1_000_000      # upcoming appointments and busy slots
-MOST_PATIENTS = 5_000_000      # about 150 bytes each packed, with their indexes
+MOST_PATIENTS = 5_000_000      # about 200 bytes each packed, with their indexes: 1 GB at most
 UPCOMING = {"Appointment": 'start >= to_timestamp(?)', "Slot": "start >= to_timestamp(?) AND status <> 'free'"}
 INDEXED = {"Appointment": ("patient_id",), "Slot": (), "Patient": ("nhs_number",)}     # looked up besides the id
 
@@ -58,6 +58,12 @@ class HeldRows:
         """Whether the held rows answer a lookup of every stored row of the type by `column`."""
         return resource_type in self.tables and resource_type not in UPCOMING and (column == "id"
                                                                                  or column in INDEXED[resource_type])
+
+    def summary(self) -> str:
+        """What is held, e.g. `626,640 patients, 36,175 upcoming appointments, 37,087 busy slots`."""
+        names = {"Patient": "patients", "Appointment": "upcoming appointments", "Slot": "busy slots"}
+        held = [f"{len(self.tables[t]):,} {name}" for t, name in names.items() if t in self.tables]
+        return ", ".join(held) or "nothing (the store is too big: lookups go to the store)"
 
     def get(self, resource_type: str, row_id: str) -> LiveRow | None:
         table = self.tables.get(resource_type)

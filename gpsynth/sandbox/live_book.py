@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 P = TypeVar("P")
 R = TypeVar("R")
-MAX_ROWS = 5_000          # rows in the book that start a checkpoint: a short fold, and memory held low
+MAX_ROWS = 5_000           # rows in the book that start a checkpoint: a short fold, and memory held low
 IDLE_SECONDS = 1.0         # a checkpoint runs after this long without changes
 SETTLE_ROWS = 500          # folded rows moved from the book to the held rows between two turns of the event loop
 REGAIN_SECONDS = 0.2       # how often to try writing the store again after a lease, while a reader still has it open

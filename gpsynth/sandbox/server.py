@@ -63,7 +63,7 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 8080, options: Sandb
     """Serve the store until interrupted."""
     sock = listening_socket(host, port)
     try:
-        sandbox = Sandbox(store, options)
+        sandbox = Sandbox(store, options, announce=echo)
     except BaseException:
         sock.close()
         raise

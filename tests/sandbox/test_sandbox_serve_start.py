@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import duckdb
 import httpx
 import pytest
 import yaml
@@ -74,6 +75,25 @@ def test_the_banner_names_a_few_practices_and_the_count_and_the_urls_use_the_pub
     assert banner[0].endswith(": 5 practices")
     assert [line.strip().startswith("https://sandbox.example.org/") for line in banner[1:4]] == [True] * 3
     assert banner[4].strip() == "… and 2 more (--list names them all)"
+
+
+def test_the_server_says_when_it_holds_its_rows_and_how_many(five_practices, tmp_path):
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as handle:
+        process = subprocess.Popen([sys.executable, "-m", "gpsynth", "serve", str(five_practices), "--port", str(port)],
+                                   stdout=handle, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "held in memory" not in log.read_text():
+            time.sleep(0.1)
+        held = next(line for line in log.read_text().splitlines() if line.startswith("held in memory"))
+    finally:
+        process.terminate()
+        process.wait(20)
+    with duckdb.connect(str(five_practices / "gpsynth.duckdb"), read_only=True) as con:
+        patients = con.execute("SELECT count(*) FROM patient").fetchall()[0][0]
+    assert f": {patients:,} patients, " in held and "upcoming appointments" in held and "busy slots" in held
 
 
 def test_admin_token_is_required_and_a_non_loopback_admin_warns(five_practices, tmp_path):
