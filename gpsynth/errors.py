@@ -12,7 +12,8 @@ class ScenarioError(GpsynthError):
 
     def __init__(self, source: str, key: str, message: str):
         self.source, self.key, self.message = source, key, message
-        where = f"{source}: {key}: " if key else f"{source}: "
+        shown = key if key.isprintable() else repr(key)      # a key holding a line break must not break the line
+        where = f"{source}: {shown}: " if key else f"{source}: "
         super().__init__(where + message)
 
 
