@@ -218,8 +218,9 @@ class Connection:
 async def send(connection: Connection, phase: Phase, request: Request) -> bytes:
     method, path, params, body, interaction, expected = request
     target = f"{path}?{urlencode(params, doseq=True)}" if params else path
+    sent = headers(interaction)
     started = time.perf_counter()
-    status, answer = await connection.request(method, target, headers(interaction), body or b"")
+    status, answer = await connection.request(method, target, sent, body or b"")
     phase.latencies.append(time.perf_counter() - started)
     phase.statuses[status] = phase.statuses.get(status, 0) + 1
     if status not in expected and len(phase.unexpected) < 3:

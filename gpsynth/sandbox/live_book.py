@@ -40,9 +40,9 @@ log = logging.getLogger(__name__)
 
 P = TypeVar("P")
 R = TypeVar("R")
-MAX_ROWS = 5_000           # rows in the book that start a checkpoint: a short fold, and memory held low
+MAX_ROWS = 2_000           # rows in the book that start a checkpoint: each fold holds the requests up a little, not much
 IDLE_SECONDS = 1.0         # a checkpoint runs after this long without changes
-SETTLE_ROWS = 500          # folded rows moved from the book to the held rows between two turns of the event loop
+SETTLE_ROWS = 100          # folded rows packed into the held rows between two turns of the event loop
 REGAIN_SECONDS = 0.2       # how often to try writing the store again after a lease, while a reader still has it open
 
 
@@ -84,6 +84,7 @@ class LiveBook:
         self.writes_open.set()
         self.leases = 0
         self.last_change = time.monotonic()
+        self.checkpoint_due = False       # a checkpoint the book's size asked for has not finished yet
         self.tasks: set[asyncio.Task] = set()
 
     # -- reading -------------------------------------------------------------------------------------
@@ -186,9 +187,16 @@ class LiveBook:
             self.flushing = True
             self._spawn(self._flush())
         self.last_change = time.monotonic()
-        if len(self.entries) >= self.max_rows and not self.store.lock.locked():
-            self._spawn(self.checkpoint())
+        if len(self.entries) >= self.max_rows and not self.checkpoint_due:
+            self.checkpoint_due = True      # one at a time: the changes arriving meanwhile wait for the next
+            self._spawn(self._due_checkpoint())
         return on_disk
+
+    async def _due_checkpoint(self) -> None:
+        try:
+            await self.checkpoint()
+        finally:
+            self.checkpoint_due = False
 
     def _index(self, entry: Entry) -> None:
         row = entry.row
@@ -246,19 +254,20 @@ class LiveBook:
         folded = sorted(self.entries.values(), key=lambda entry: entry.lsn)
         assigned = await self.store.write_locked(lambda con: fold_rows(con, [entry.row for entry in folded]))
         await loop.run_in_executor(self.io, self.journal.drop_through, closed)
-        # The folded rows move from the book to the held rows a part at a time, so requests are not held up meanwhile.
+        # Packing the folded versions into the held rows takes a while: a part at a time, so requests go on meanwhile
+        # (the book's rows still stand in front of them). Then they leave the book at once: whatever a change read
+        # before is stale from then on, and it reads again.
         for start in range(0, len(folded), SETTLE_ROWS):
-            part = folded[start:start + SETTLE_ROWS]
             self.held.folded(replace(entry.row, seq=assigned[entry.row.key]) if entry.row.seq is None else entry.row
-                             for entry in part)
-            for entry in part:
-                now = self.entries.get(entry.row.key)
-                if now is entry:
-                    self._forget(entry)
-                elif now is not None and now.row.seq is None and entry.row.key in assigned:
-                    self.entries[entry.row.key] = replace(now, row=replace(now.row, seq=assigned[entry.row.key]))
-            self.generation += 1
+                             for entry in folded[start:start + SETTLE_ROWS])
             await asyncio.sleep(0)
+        for entry in folded:
+            now = self.entries.get(entry.row.key)
+            if now is entry:
+                self._forget(entry)
+            elif now is not None and now.row.seq is None and entry.row.key in assigned:
+                self.entries[entry.row.key] = replace(now, row=replace(now.row, seq=assigned[entry.row.key]))
+        self.generation += 1
         return len(folded)
 
     @contextlib.asynccontextmanager

@@ -18,7 +18,7 @@ keep their instants as UNIX seconds, made text again when a row is unpacked.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -36,37 +36,63 @@ _COUNT = struct.Struct("<I")
 _instant_text = lru_cache(maxsize=1 << 16)(instant_at)
 
 
-class KeyIndex:
-    """Positions of rows by the value of one column: a sorted array for the values indexed in bulk, a dict after."""
+class SortedValues:
+    """Positions of rows by the value of one column, indexed in bulk: the values sorted, a few dozen bytes a row."""
 
-    def __init__(self) -> None:
-        self.sorted_values = np.array([], dtype="S1")
-        self.sorted_positions = np.array([], dtype=np.int64)
-        self.added: dict[str, list[int]] = {}
-
-    def index(self, values: list[str | None]) -> None:
-        """Index the rows at positions 0, 1, … in bulk, before any `add`; rows without a value are left out."""
+    def __init__(self, values: Sequence[str | None] = ()):
+        """Index the rows at positions 0, 1, …; rows without a value are left out."""
         given = np.array([value is not None for value in values], dtype=bool)
         keys = np.array([value.encode() for value in values if value is not None], dtype=np.bytes_)
         order = np.argsort(keys, kind="stable")
-        self.sorted_values = keys[order]
-        self.sorted_positions = np.flatnonzero(given)[order]
+        self.values = keys[order]
+        self.positions = np.flatnonzero(given)[order]
+
+    def find(self, value: str) -> list[int]:
+        """Every position of `value`, oldest first."""
+        key = value.encode()
+        if len(key) > self.values.itemsize:      # NumPy would compare it cut to the array's width
+            return []
+        found = []
+        at = int(self.values.searchsorted(key))
+        while at < len(self.values) and self.values[at] == key:
+            found.append(int(self.positions[at]))
+            at += 1
+        return found
+
+
+class KeyIndex:
+    """Positions of rows by the value of one column: sorted for the rows packed in bulk, a dict for those put after.
+    (Tuples, not lists: the collector stops walking them once it has seen they hold only numbers.)"""
+
+    def __init__(self, values: Sequence[str | None] = ()):
+        self.bulk = SortedValues(values)
+        self.added: dict[str, tuple[int, ...]] = {}
 
     def add(self, value: str | None, position: int) -> None:
         if value is not None:
-            self.added.setdefault(value, []).append(position)
+            self.added[value] = (*self.added.get(value, ()), position)
 
     def positions(self, value: str) -> list[int]:
         """Every position indexed under `value`, oldest first."""
-        key = value.encode()
-        if len(key) > self.sorted_values.itemsize:      # NumPy would compare it cut to the array's width
-            return list(self.added.get(value, ()))
-        found = []
-        at = int(self.sorted_values.searchsorted(key))
-        while at < len(self.sorted_values) and self.sorted_values[at] == key:
-            found.append(int(self.sorted_positions[at]))
-            at += 1
-        return [*found, *self.added.get(value, ())]
+        return [*self.bulk.find(value), *self.added.get(value, ())]
+
+
+class IdIndex:
+    """The position of each row's newest version: sorted for the rows packed in bulk (one version each), a dict
+    of the newest for those put after."""
+
+    def __init__(self, ids: Sequence[str | None] = ()):
+        self.bulk = SortedValues(ids)
+        self.newest: dict[str, int] = {}
+
+    def add(self, row_id: str, position: int) -> None:
+        self.newest[row_id] = position
+
+    def position(self, row_id: str) -> int | None:
+        if row_id in self.newest:
+            return self.newest[row_id]
+        found = self.bulk.find(row_id)
+        return found[0] if found else None
 
 
 class PackedRows:
@@ -78,7 +104,7 @@ class PackedRows:
         self.pages: list[bytes] = []                 # compressed
         self.sizes: list[int] = []                   # of each page unpacked
         self.unpacked: list[LiveRow] = []            # the rows after the last full page
-        self.by_id = KeyIndex()
+        self.by_id = IdIndex()
         self.by_key = {column: KeyIndex() for column in keys}
 
     @classmethod
@@ -103,9 +129,8 @@ class PackedRows:
         if rest is not None and len(rest[0]):
             raw = _page(*rest)
             packed.unpacked = [packed._decoded(raw, at) for at in range(len(rest[0]))]
-        packed.by_id.index(ids)
-        for column, index in packed.by_key.items():
-            index.index(values[column])
+        packed.by_id = IdIndex(ids)
+        packed.by_key = {column: KeyIndex(values[column]) for column in keys}
         return packed
 
     def __len__(self) -> int:
@@ -125,8 +150,8 @@ class PackedRows:
             index.add(row.columns.get(column), position)
 
     def get(self, row_id: str) -> LiveRow | None:
-        positions = self.by_id.positions(row_id)
-        return self._row(max(positions)) if positions else None
+        position = self.by_id.position(row_id)
+        return self._row(position) if position is not None else None
 
     def where(self, column: str, value: str) -> list[LiveRow]:
         """The newest version of every row whose `column` is `value`."""
@@ -134,8 +159,8 @@ class PackedRows:
         for position in self.by_key[column].positions(value):
             row = self._row(position)
             if row.id not in found:
-                newest = max(self.by_id.positions(row.id))
-                row = row if newest == position else self._row(newest)
+                newest = self.by_id.position(row.id)
+                row = row if newest == position or newest is None else self._row(newest)
                 if row.columns.get(column) == value:
                     found[row.id] = row
         return list(found.values())
