@@ -119,3 +119,25 @@ def test_every_patient_is_held_as_stored_and_found_by_nhs_number(store, tmp_path
         assert await book.stored("Patient", "nhs_number", fresh) == [stored(access, "Patient", "held-fresh")]
         assert book.held.get("Patient", "held-fresh") == stored(access, "Patient", "held-fresh")
     run(store, tmp_path, scenario)
+
+
+def test_a_burst_of_changes_past_the_size_starts_one_checkpoint_not_one_each(store, tmp_path):
+    async def main():
+        access = StoreAccess(store)
+        book = LiveBook(access, tmp_path / "journal", max_rows=5)
+        try:
+            await book.hold_upcoming()
+            appointments = list(book.held.tables["Appointment"].newest().values())[:40]
+            for appointment in appointments:        # in one turn of the event loop, as a burst of requests is
+                book.commit([appointment.changed({**orjson.loads(appointment.resource), "comment": "burst"},
+                                                 appointment.last_updated)])
+            due = [task for task in book.tasks if task.get_coro().__name__ == "_due_checkpoint"]
+            assert len(due) == 1
+            await asyncio.gather(*due)
+            assert not book.entries          # that one checkpoint folded the whole burst
+            for appointment in appointments:
+                assert orjson.loads((await book.row("Appointment", appointment.id)).resource)["comment"] == "burst"
+        finally:
+            await book.close()
+            access.close()
+    asyncio.run(main())
