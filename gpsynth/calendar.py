@@ -32,6 +32,7 @@ def days_between(first: date, last: date) -> Iterator[date]:
         yield first + timedelta(days=n)
 
 
+@lru_cache(maxsize=1 << 16)     # instants repeat a lot: one last update for a generated store, clinics at set times
 def instant_at(when: float) -> str:
     """UNIX seconds -> `2026-11-25T17:03:09+00:00`, the London wall-clock time with its offset."""
     return datetime.fromtimestamp(int(when), LONDON).isoformat()

@@ -11,14 +11,14 @@ from collections.abc import Iterable
 
 import orjson
 
-from ..fhir.constants import PROFILE
+from ..fhir.constants import PROFILE, RESOURCE_ID
 from .negotiation import Format
 from .times import london_instant
 
 
 # How the store's JSON starts (gpsynth writes resourceType, then id): enough to name an entry without parsing the
 # resource, the better part of a slot search's work. JSON starting otherwise is parsed.
-_HEAD = re.compile(rb'\{"resourceType":"([A-Za-z]+)","id":"([A-Za-z0-9.-]{1,64})"')
+_HEAD = re.compile(rb'\{"resourceType":"([A-Za-z]+)","id":"(' + RESOURCE_ID.pattern.encode() + rb')"')
 
 
 def body(resource: bytes, fmt: Format) -> orjson.Fragment | dict:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
 import numpy as np
 import orjson
@@ -32,8 +31,6 @@ from ..store.resources import resource_table
 PAGE_ROWS = 32
 CODEC = pa.Codec("lz4")
 _COUNT = struct.Struct("<I")
-# Instants repeat a lot (every row of a generated store has one last update; sessions start at the same times).
-_instant_text = lru_cache(maxsize=1 << 16)(instant_at)
 
 
 class SortedValues:
@@ -199,9 +196,9 @@ class PackedRows:
         row_id, shard, seq, version_id, last_updated, columns = orjson.loads(header)
         for name in self.instants:
             if isinstance(columns.get(name), int):
-                columns[name] = _instant_text(columns[name])
+                columns[name] = instant_at(columns[name])
         if isinstance(last_updated, int):
-            last_updated = _instant_text(last_updated)
+            last_updated = instant_at(last_updated)
         return LiveRow(self.resource_type, row_id, shard, seq, version_id, last_updated, resource, columns)
 
 
