@@ -29,7 +29,7 @@ from .sinks.duckdb import DuckdbFormat
 from .sinks.json_bundles import BUNDLE_KINDS, DEFAULT_BUNDLE_SIZE, JsonBundleFormat
 from .sinks.ndjson import DEFAULT_MAX_FILE_BYTES, NdjsonFormat
 from .sinks.parquet import ParquetFormat
-from .sinks.writing import PartSummary, finish, needs_of, write_part
+from .sinks.writing import Finishing, PartSummary, needs_of, write_part
 from .store.rows import shard_rows
 
 FORMATS = ("json", "ndjson", "duckdb", "parquet")
@@ -169,12 +169,14 @@ def generate(scenario: Scenario, seed: int, as_of: date, out: Path | str, *, opt
             needs = needs_of(formats, extra_sinks)
             done = (write_part(formats, destination, planned.part, part_outputs(rules, needs, planned, workers), extra_sinks)
                     for planned in parts)
-        for part in done:
-            summary.parts.append(part)
-            summary.shards += len(part.shards)
-            if on_shard:
-                on_shard(summary.shards, total)
-        summary.counts = Counter(finish(formats, destination, summary.parts))
+        with Finishing(formats, destination) as finishing:
+            for part in done:
+                finishing.add(part)
+                summary.parts.append(part)
+                summary.shards += len(part.shards)
+                if on_shard:
+                    on_shard(summary.shards, total)
+            summary.counts = Counter(finishing.finish())
         for sink in extra_sinks:
             sink.close()
         with destination.open("scenario.yaml") as handle:

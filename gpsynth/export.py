@@ -20,7 +20,7 @@ from .output import atomic_folder
 from .parts import Part, part_of
 from .renditions import open_store_rendition
 from .sinks.base import ShardOutput
-from .sinks.writing import finish, write_part
+from .sinks.writing import Finishing, write_part
 from .store.rows import ShardRows
 
 EXPORT_FORMATS = ("json", "ndjson", "parquet")
@@ -50,11 +50,11 @@ def export_store(store: Path | str, out: Path | str, *, options: OutputOptions =
     outputs = (ShardOutput(rows.shard, rows.practice_ods, rendered_resources(rows), rows) for rows in stored.shards())
     with atomic_folder(Path(out), overwrite) as folder:
         destination = Destination.local(folder)
-        summaries = []
-        for number, part in groupby(outputs, key=lambda output: part_of(output.number)):
-            summaries.append(write_part(formats, destination, Part(number, total), part))
-            if on_shard:
-                on_shard(sum(len(s.shards) for s in summaries), stored.shard_count)
-        counts = finish(formats, destination, summaries)
+        with Finishing(formats, destination) as finishing:
+            for number, part in groupby(outputs, key=lambda output: part_of(output.number)):
+                finishing.add(write_part(formats, destination, Part(number, total), part))
+                if on_shard:
+                    on_shard(sum(len(s.shards) for s in finishing.summaries), stored.shard_count)
+            counts = finishing.finish()
         (folder / "scenario.yaml").write_text(info.rules_yaml, encoding="utf-8")
     return counts

@@ -100,6 +100,19 @@ def test_a_store_file_is_byte_identical_run_to_run_and_opens(one_worker, tmp_pat
     assert (tmp_path / "other" / "gpsynth.duckdb").read_bytes()[124:140] != store[124:140]
 
 
+def test_each_part_goes_into_the_store_as_it_is_done_and_its_files_leave(tmp_path):
+    waiting: list[list[str]] = []
+
+    def look(done: int, total: int) -> None:
+        [partial] = tmp_path.glob(".store.*.partial")
+        waiting.append(sorted(p.name for p in (partial / ".store-parts").glob("*")))
+
+    generate(small_practices(PRACTICES), 5, AS_OF, tmp_path / "store", options=OutputOptions(("duckdb",)), on_shard=look)
+    assert waiting == [[]] * 4           # four parts, each inserted and its Arrow files deleted before the next
+    con = open_store(tmp_path / "store")
+    assert con.sql("SELECT count(*) FROM shard").fetchall() == [(PRACTICES + 1,)]
+
+
 def test_export_writes_the_same_parts(one_worker, tmp_path):
     export_store(one_worker / "gpsynth.duckdb", tmp_path / "exported", options=OutputOptions(("json", "ndjson", "parquet")))
     exported, direct = folder_bytes(tmp_path / "exported"), folder_bytes(one_worker)

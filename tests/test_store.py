@@ -26,7 +26,7 @@ from gpsynth.parts import Part
 from gpsynth.renditions import open_store_rendition
 from gpsynth.sinks.base import ShardOutput
 from gpsynth.sinks.parquet import ParquetFormat
-from gpsynth.sinks.writing import finish, write_part
+from gpsynth.sinks.writing import Finishing, write_part
 from gpsynth.store import (StoreWriter, insert_resource, open_store, read_resource, resource_counts, store_info,
                            stored_resources, transaction, update_resource)
 from gpsynth.store.query import run_query
@@ -237,7 +237,9 @@ def test_parquet_splits_files_and_row_groups_deterministically(network, tmp_path
         formats = [ParquetFormat(stored.info.dataset_info(), max_file_bytes=40_000, row_group_rows=700)]
         destination = Destination.local(folder)
         outputs = (ShardOutput(rows.shard, rows.practice_ods, {}, rows) for rows in stored.shards())
-        finish(formats, destination, [write_part(formats, destination, Part(1, 1), outputs)])
+        with Finishing(formats, destination) as finishing:
+            finishing.add(write_part(formats, destination, Part(1, 1), outputs))
+            finishing.finish()
         return folder / "parquet"
 
     first, second = write(tmp_path / "a"), write(tmp_path / "b")

@@ -3,12 +3,13 @@
 A dataset is written in parts: consecutive shards (practices) written together by one process,
 into files of their own (see gpsynth.parts). Each format gives a writer per part, which takes that
 part's shards in order and says what it wrote, then a finishing step in the one process that sees
-every part's summary: the NDJSON manifest, the Parquet metadata tables, the DuckDB store.
+every part's result as it is done: the NDJSON manifest, the Parquet metadata tables, the DuckDB store.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import pyarrow as pa
@@ -66,6 +67,38 @@ class PartWriter(Protocol):
         """Finish the part's files."""
 
 
+class Finisher(Protocol):
+    """A format's finishing step, in the one process that sees every part: each part's result as the part
+    is done, in part order, then the dataset's shards and counts."""
+
+    def add(self, result: PartResult) -> None:
+        """Take one part's result."""
+
+    def finish(self, shards: list[tuple[int, str]], counts: dict[str, int]) -> None:
+        """Complete the output (`shards`: every shard's number and practice, in order; `counts`: the dataset's
+        resources by type)."""
+
+    def close(self) -> None:
+        """Let go of anything held; after `finish`, or instead of it when the run failed."""
+
+
+@dataclass
+class AfterAllParts:
+    """The finisher of a format that completes its output from every part's result at once."""
+
+    complete: Callable[[list[PartResult], list[tuple[int, str]], dict[str, int]], None]
+    results: list[PartResult] = field(default_factory=list)
+
+    def add(self, result: PartResult) -> None:
+        self.results.append(result)
+
+    def finish(self, shards: list[tuple[int, str]], counts: dict[str, int]) -> None:
+        self.complete(self.results, shards, counts)
+
+    def close(self) -> None:
+        pass
+
+
 class Format(Protocol):
     name: str
     # What the writers read besides the rendered JSON: "rows" (store rows) and/or "records".
@@ -74,10 +107,8 @@ class Format(Protocol):
     def part_writer(self, destination: Destination, part: Part) -> PartWriter:
         """A writer for one part's files; runs wherever the part is generated."""
 
-    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]],
-               counts: dict[str, int]) -> None:
-        """Complete the output once every part is written (`shards`: every shard's number and practice, in
-        order; `counts`: the dataset's resources by type)."""
+    def finisher(self, destination: Destination) -> Finisher:
+        """The finishing step; runs in the calling process."""
 
 
 class Sink(Protocol):

@@ -1,14 +1,16 @@
 """The DuckDB store: one file with a typed table per resource type (schema in gpsynth.store.schema).
 
 One file has one writer, so the parts cannot write it themselves. Each part writes its store rows as
-Arrow IPC files (`.store-parts/slot-00003.arrow`: the columns exactly as the store types them,
-uncompressed, read back memory-mapped), and the finishing step inserts them into the store in part
-order, then deletes them. Inserting Arrow is DuckDB's fastest bulk path, and the part files cost a
-write and a read of the rows, not a second encoding.
+Arrow IPC files (`.store-parts/00003/slot.arrow`: the columns exactly as the store types them,
+uncompressed, read back memory-mapped). As each part is done, in part order, the finishing step inserts
+its files into the store and deletes them, while later parts are still being generated: the parts of
+the full `england` preset would take some 180 GB held until the end. Inserting Arrow is DuckDB's fastest
+bulk path, and the part files cost a write and a read of the rows, not a second encoding.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +47,7 @@ class StorePart:
                 continue
             if resource_type not in self.writers:
                 table = RESOURCE_TABLES[resource_type]
-                name = f"{SCRATCH}/{table.name}-{self.part.number:05d}.arrow"
+                name = f"{SCRATCH}/{self.part.number:05d}/{table.name}.arrow"
                 handle = self.destination.open(name)
                 self.writers[resource_type] = _ArrowFile(handle, pa.ipc.new_file(handle, table.arrow_schema), name)
             entry = self.writers[resource_type]
@@ -73,18 +75,39 @@ class DuckdbFormat:
     def part_writer(self, destination: Destination, part: Part) -> StorePart:
         return StorePart(destination, part)
 
-    def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]],
-               counts: dict[str, int]) -> None:
+    def finisher(self, destination: Destination) -> StoreFinisher:
+        return StoreFinisher(destination, self.info, self.store_name)
+
+
+class StoreFinisher:
+    def __init__(self, destination: Destination, info: DatasetInfo, store_name: str):
+        self.destination, self.store_name = destination, store_name
         local = destination.local_root
-        with tempfile.TemporaryDirectory(prefix="gpsynth-store-") as staging:
-            writer = StoreWriter((local or Path(staging)) / self.store_name, self.info)
-            for result in results:
-                for written in result.files:
-                    writer.insert(RESOURCE_TABLES[written.kind].name, read_part_file(destination, written.name))
-            writer.finish(counts, shards)
-            if local is None:
-                destination.put(Path(staging) / self.store_name, self.store_name)
-        destination.remove(SCRATCH)
+        # A store for a remote destination is built locally, then uploaded.
+        self.staging = None if local is not None else Path(tempfile.mkdtemp(prefix="gpsynth-store-"))
+        self.writer: StoreWriter | None = StoreWriter((local or self.staging) / store_name, info)
+
+    def add(self, result: PartResult) -> None:
+        assert self.writer is not None, "the store is already finished"
+        for written in result.files:
+            self.writer.insert(RESOURCE_TABLES[written.kind].name, read_part_file(self.destination, written.name))
+        for folder in sorted({written.name.rsplit("/", 1)[0] for written in result.files}):
+            self.destination.remove(folder)
+
+    def finish(self, shards: list[tuple[int, str]], counts: dict[str, int]) -> None:
+        assert self.writer is not None, "the store is already finished"
+        self.writer.finish(counts, shards)
+        self.writer = None
+        if self.staging is not None:
+            self.destination.put(self.staging / self.store_name, self.store_name)
+        self.destination.remove(SCRATCH)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.abandon()
+            self.writer = None
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def read_part_file(destination: Destination, name: str) -> pa.Table:

@@ -8,6 +8,7 @@ already-rendered resource bytes, so every resource is serialised once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import orjson
 import pyarrow as pa
@@ -18,7 +19,7 @@ from ..fhir.constants import RESOURCE_TYPES
 from ..fhir.text import ended, join
 from ..parts import Part
 from ..info import DatasetInfo
-from .base import PartResult, ShardOutput
+from .base import AfterAllParts, PartResult, ShardOutput
 
 BUNDLE_KINDS = ("collection", "transaction")
 DEFAULT_BUNDLE_SIZE = 1000
@@ -98,6 +99,9 @@ class JsonBundleFormat:
 
     def part_writer(self, destination: Destination, part: Part) -> JsonBundlePart:
         return JsonBundlePart(destination, part, self.info.last_updated, self.kind, self.bundle_size)
+
+    def finisher(self, destination: Destination) -> AfterAllParts:
+        return AfterAllParts(partial(self.finish, destination))
 
     def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]],
                counts: dict[str, int]) -> None:

@@ -8,6 +8,7 @@ by part: the order to read them in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import IO
 
 import numpy as np
@@ -18,7 +19,7 @@ from ..fhir.constants import RESOURCE_TYPES
 from ..fhir.text import ended, lengths
 from ..parts import DATASET_FORMAT, Part
 from ..info import DatasetInfo
-from .base import PartResult, ShardOutput, WrittenFile
+from .base import AfterAllParts, PartResult, ShardOutput, WrittenFile
 
 DEFAULT_MAX_FILE_BYTES = 1 << 30
 
@@ -80,6 +81,9 @@ class NdjsonFormat:
 
     def part_writer(self, destination: Destination, part: Part) -> NdjsonPart:
         return NdjsonPart(destination, part, self.max_file_bytes)
+
+    def finisher(self, destination: Destination) -> AfterAllParts:
+        return AfterAllParts(partial(self.finish, destination))
 
     def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]],
                counts: dict[str, int]) -> None:

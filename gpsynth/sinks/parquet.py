@@ -14,6 +14,7 @@ the same dataset gives byte-identical files, from `generate` or from `gpsynth ex
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import IO
 
 import pyarrow as pa
@@ -24,7 +25,7 @@ from ..parts import Part
 from ..store.rows import dataset_table, shard_table
 from ..store.schema import DATASET_TABLE, RESOURCE_TABLES, SHARD_TABLE, Table
 from ..info import DatasetInfo
-from .base import PartResult, ShardOutput, WrittenFile
+from .base import AfterAllParts, PartResult, ShardOutput, WrittenFile
 
 DEFAULT_MAX_FILE_BYTES = 1 << 30
 ROW_GROUP_ROWS = 50_000
@@ -126,6 +127,9 @@ class ParquetFormat:
 
     def part_writer(self, destination: Destination, part: Part) -> ParquetPart:
         return ParquetPart(destination, part, self.max_file_bytes, self.row_group_rows)
+
+    def finisher(self, destination: Destination) -> AfterAllParts:
+        return AfterAllParts(partial(self.finish, destination))
 
     def finish(self, destination: Destination, results: list[PartResult], shards: list[tuple[int, str]],
                counts: dict[str, int]) -> None:

@@ -1,8 +1,9 @@
 """A dataset written part by part through the chosen formats, then finished in one place.
 
 `write_part` runs where a part's shards are generated (in this process, a local worker or a Dask
-worker) and returns a PartSummary: names and counts only, a few hundred bytes a part. `finish`
-runs once, in the calling process, with every part's summary in part order.
+worker) and returns a PartSummary: names and counts only, a few hundred bytes a part. `Finishing`
+runs in the calling process: it takes each part's summary as the part is done, in part order, and
+completes the dataset once every part is in.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from ..destination import Destination
 from ..fhir.constants import RESOURCE_TYPES
 from ..parts import Part
-from .base import Format, PartResult, PartWriter, ShardOutput, Sink
+from .base import Finisher, Format, PartResult, PartWriter, ShardOutput, Sink
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,41 @@ def write_part(formats: Sequence[Format], destination: Destination, part: Part, 
     return PartSummary(part.number, tuple(shards), dict(counts), tuple(w.close() for w in writers))
 
 
-def finish(formats: Sequence[Format], destination: Destination, summaries: list[PartSummary]) -> dict[str, int]:
-    """Complete every format; return the run's resources by type, in dependency order (every format
-    writes the same resources)."""
-    shards = [shard for summary in summaries for shard in summary.shards]
-    totals = {t: sum(summary.counts.get(t, 0) for summary in summaries) for t in RESOURCE_TYPES}
-    counts = {t: n for t, n in totals.items() if n}
-    for n, found in enumerate(formats):
-        found.finish(destination, [summary.results[n] for summary in summaries], shards, counts)
-    return counts
+class Finishing:
+    """Every format's finishing step, in the calling process: each part's summary as the part is done, in
+    part order, then the dataset. Use it as a context manager, so a failed run lets go of what it holds."""
+
+    def __init__(self, formats: Sequence[Format], destination: Destination):
+        self.finishers: list[Finisher] = []
+        try:
+            for found in formats:
+                self.finishers.append(found.finisher(destination))
+        except BaseException:
+            self.close()
+            raise
+        self.summaries: list[PartSummary] = []
+
+    def __enter__(self) -> Finishing:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def add(self, summary: PartSummary) -> None:
+        self.summaries.append(summary)
+        for finisher, result in zip(self.finishers, summary.results, strict=True):
+            finisher.add(result)
+
+    def finish(self) -> dict[str, int]:
+        """Complete every format; return the run's resources by type, in dependency order (every format
+        writes the same resources)."""
+        shards = [shard for summary in self.summaries for shard in summary.shards]
+        totals = {t: sum(summary.counts.get(t, 0) for summary in self.summaries) for t in RESOURCE_TYPES}
+        counts = {t: n for t, n in totals.items() if n}
+        for finisher in self.finishers:
+            finisher.finish(shards, counts)
+        return counts
+
+    def close(self) -> None:
+        for finisher in self.finishers:
+            finisher.close()

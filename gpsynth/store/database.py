@@ -165,3 +165,8 @@ class StoreWriter:
         os.replace(self.work / self.target.name, self.target)
         shutil.rmtree(self.work, ignore_errors=True)
         return counts
+
+    def abandon(self) -> None:
+        """Drop the unfinished store; the target stays as it was."""
+        self.con.close()
+        shutil.rmtree(self.work, ignore_errors=True)
