@@ -82,10 +82,11 @@ class DuckdbFormat:
 class StoreFinisher:
     def __init__(self, destination: Destination, info: DatasetInfo, store_name: str):
         self.destination, self.store_name = destination, store_name
-        local = destination.local_root
-        # A store for a remote destination is built locally, then uploaded.
-        self.staging = None if local is not None else Path(tempfile.mkdtemp(prefix="gpsynth-store-"))
-        self.writer: StoreWriter | None = StoreWriter((local or self.staging) / store_name, info)
+        self.staging: Path | None = None
+        folder = destination.local_root
+        if folder is None:         # a store for a remote destination is built locally, then uploaded
+            self.staging = folder = Path(tempfile.mkdtemp(prefix="gpsynth-store-"))
+        self.writer: StoreWriter | None = StoreWriter(folder / store_name, info)
 
     def add(self, result: PartResult) -> None:
         assert self.writer is not None, "the store is already finished"
