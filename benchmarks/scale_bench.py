@@ -3,8 +3,8 @@
     python benchmarks/scale_bench.py [--preset england-1pct|england] [--workers 1,2] [--formats parquet,duckdb] [--dask]
 
 For each format and worker count, prints the wall time, the peak resident memory of the whole process
-tree (sampled; the generating process and its workers together) and of its largest process, and
-resources/s by type. Targets for the full `england` preset on 2 cores: Parquet in at most 15 minutes
+tree (sampled; the generating process and its workers together) and of its largest process,
+resources/s by type, and the size of what was written. Targets for the full `england` preset on 2 cores: Parquet in at most 15 minutes
 with at most 4 GB peak, a DuckDB store in at most 20 minutes.
 
 With --dask, the preset is also generated to Parquet on a local Dask cluster of 1, then 2 worker
@@ -84,10 +84,15 @@ def counts_of(out: Path, fmt: str) -> dict[str, int]:
     return {t: row[t] for t in RESOURCE_TYPES if row.get(t)}
 
 
-def print_run(label: str, seconds: float, total_mb: float, largest_mb: float, counts: dict[str, int]) -> None:
+def size_gb(out: Path) -> float:
+    return sum(path.stat().st_size for path in out.rglob("*") if path.is_file()) / 1e9
+
+
+def print_run(label: str, seconds: float, total_mb: float, largest_mb: float, counts: dict[str, int],
+              written_gb: float) -> None:
     resources = sum(counts.values())
     print(f"{label:34}{seconds:>9.1f} s ({seconds / 60:.1f} min){total_mb:>9.0f} MB tree{largest_mb:>8.0f} MB largest"
-          f"{resources / seconds:>12,.0f} resources/s")
+          f"{resources / seconds:>12,.0f} resources/s{written_gb:>8.2f} GB written")
     print("    " + ", ".join(f"{t} {n:,} ({n / seconds:,.0f}/s)" for t, n in counts.items()))
 
 
@@ -124,7 +129,8 @@ def main():
             for workers in map(int, args.workers.split(",")):
                 out = folder / f"{fmt}-{workers}"
                 seconds[workers], total_mb, largest_mb = run(args.preset, workers, fmt, out)
-                print_run(f"{args.preset} {fmt} x{workers}", seconds[workers], total_mb, largest_mb, counts_of(out, fmt))
+                print_run(f"{args.preset} {fmt} x{workers}", seconds[workers], total_mb, largest_mb, counts_of(out, fmt),
+                          size_gb(out))
             if len(seconds) > 1:
                 low, high = min(seconds), max(seconds)
                 print(f"    speed-up {low} -> {high} workers: {seconds[low] / seconds[high]:.2f}x   (target {TARGETS.get(fmt, '-')})")
