@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
 
 import fsspec
 import pytest
 
-from gpsynth.dataset import OutputOptions, generate
+from gpsynth.dataset import OutputOptions, dataset_info, generate
+from gpsynth.destination import Destination
+from gpsynth.plan import make_plan
 from gpsynth.scenario import parse_scenario
+from gpsynth.sinks.duckdb import DuckdbFormat
+from gpsynth.sinks.writing import Finishing
 
 AS_OF = date(2026, 11, 25)
 SMALL = parse_scenario({"practices": {"list_size": 200}, "calendar": {"horizon_days": 3, "history_days": 1}}, "small")
@@ -38,6 +43,15 @@ def test_a_failed_run_leaves_nothing_at_either_kind_of_target(tmp_path):
 
     for target in (tmp_path / "local", "memory://bucket/failed"):
         with pytest.raises(Interrupted):
-            generate(SMALL, 1, AS_OF, target, options=OutputOptions(("ndjson",)), workers=1, on_shard=interrupt)
+            generate(SMALL, 1, AS_OF, target, options=OutputOptions(("ndjson", "duckdb")), workers=1, on_shard=interrupt)
     assert list(tmp_path.iterdir()) == []
     assert not fsspec.filesystem("memory").exists("/bucket/failed")
+
+
+def test_a_store_for_a_url_is_built_locally_and_an_unfinished_one_leaves_no_copy(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    destination = Destination("/bucket/unfinished", fsspec.filesystem("memory"))
+    with Finishing([DuckdbFormat(dataset_info(make_plan(SMALL, 1, AS_OF)))], destination):
+        [staging] = tmp_path.iterdir()
+        assert staging.name.startswith("gpsynth-store-")
+    assert list(tmp_path.iterdir()) == []
