@@ -80,6 +80,8 @@ class DuckdbFormat:
 
 
 class StoreFinisher:
+    """Builds the store in the calling process, a part at a time, and puts it in place at the end."""
+
     def __init__(self, destination: Destination, info: DatasetInfo, store_name: str):
         self.destination, self.store_name = destination, store_name
         self.staging: Path | None = None
