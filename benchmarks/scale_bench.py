@@ -4,8 +4,8 @@
 
 For each format and worker count, prints the wall time, the peak resident memory of the whole process
 tree (sampled; the generating process and its workers together) and of its largest process,
-resources/s by type, and the size of what was written. Targets for the full `england` preset on 2 cores: Parquet in at most 15 minutes
-with at most 4 GB peak, a DuckDB store in at most 20 minutes.
+resources/s by type, and the size of what was written. Targets for the full `england` preset on 2
+cores: Parquet in at most 15 minutes with at most 4 GB peak, a DuckDB store in at most 20 minutes.
 
 With --dask, the preset is also generated to Parquet on a local Dask cluster of 1, then 2 worker
 processes whose workers write their own files; prints the speed-up and the bytes the client received
