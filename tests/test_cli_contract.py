@@ -54,8 +54,12 @@ def rules(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def store_folder(tmp_path_factory, rules) -> Path:
-    """A small store and its NDJSON, current as of today (feeders look for slots from now on)."""
+def store_folder(tmp_path_factory) -> Path:
+    """A small store and its NDJSON, current as of today (feeders look for slots from an hour from now on).
+
+    Its horizon is a week: three days starting on a Friday evening, or over Christmas, hold no clinic."""
+    rules = tmp_path_factory.mktemp("rules") / "current.yaml"
+    rules.write_text(yaml.safe_dump({**SMALL_RULES, "calendar": {"horizon_days": 7, "history_days": 1}}), encoding="utf-8")
     folder = tmp_path_factory.mktemp("store") / "out"
     result = run_cli("generate", "--scenario", rules, "--as-of", date.today().isoformat(), "--format", "duckdb,ndjson",
                      "--out", folder)
