@@ -45,7 +45,7 @@ def check_update_body(request: GpcRequest, row: LiveRow | None, may_change: tupl
 def updatable(row: LiveRow | None, request: GpcRequest, practice: Practice, action: str) -> Stored:
     """The appointment `action` (amended, cancelled) applies to, after the shared checks."""
     appointment_id = request.path_params["id"]
-    if row is None or row.columns.get("organization_id") != practice.organization_id:
+    if row is None or not practice.holds(row):
         raise NO_RECORD_FOUND(f"No appointment of {practice.ods_code} has the logical id {appointment_id}")
     if request.if_match is not None and request.if_match != str(row.version_id):
         raise FHIR_CONSTRAINT_VIOLATION(f"If-Match names version {request.if_match} of Appointment/{appointment_id}, "

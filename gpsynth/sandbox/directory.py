@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from ..store.live_rows import LiveRow
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -44,6 +46,10 @@ class Practice:
     organization_id: str
     name: str
     main_location_id: str | None
+
+    def holds(self, row: LiveRow) -> bool:
+        """Whether a stored patient or appointment is this practice's."""
+        return row.columns.get("organization_id") == self.organization_id
 
 
 @dataclass(frozen=True)

@@ -271,8 +271,7 @@ async def book_appointment(request: GpcRequest, provider: Provider) -> GpcRespon
     def decide(prepared: tuple[Rows, Rows]) -> tuple[list[LiveRow], LiveRow]:
         patients, stored_slots = prepared
         patient = patients.get(wanted.patient_id)
-        state = (patient.columns.get("state") if patient is not None
-                 and patient.columns.get("organization_id") == practice.organization_id else None)
+        state = patient.columns.get("state") if patient is not None and practice.holds(patient) else None
         if state is None:
             raise INVALID_RESOURCE(f"Patient/{wanted.patient_id} is not a patient of {practice.ods_code}; "
                                    "find the patient by NHS number, or register them first")

@@ -24,6 +24,6 @@ async def find_patient(request: GpcRequest, provider: Provider) -> GpcResponse:
         raise INVALID_NHS_NUMBER(f"{token.value} is not a valid NHS number (10 digits passing the modulus-11 check)")
     stored = await provider.book.stored("Patient", "nhs_number", token.value, READ_COLUMNS["Patient"])
     rows = await provider.book.merged("Patient", stored, provider.book.by_nhs_number.get(token.value, ()))
-    found = [row.resource for row in rows if row.columns.get("organization_id") == practice.organization_id
-             and row.columns.get("nhs_number") == token.value and row.columns.get("state") in FINDABLE]
+    found = [row.resource for row in rows if practice.holds(row) and row.columns.get("nhs_number") == token.value
+             and row.columns.get("state") in FINDABLE]
     return GpcResponse(searchset(found, request.response_format, request.now, request.service_root, "Patient"))

@@ -13,7 +13,7 @@ async def read_appointment(request: GpcRequest, provider: Provider) -> GpcRespon
     practice = provider.practice(request)
     appointment_id = request.path_params["id"]
     row = await provider.book.row("Appointment", appointment_id)
-    if row is None or row.columns.get("organization_id") != practice.organization_id:
+    if row is None or not practice.holds(row):
         raise NO_RECORD_FOUND(f"No appointment of {practice.ods_code} has the logical id {appointment_id}")
     start = seconds(row.columns["start"])
     if start <= request.now:

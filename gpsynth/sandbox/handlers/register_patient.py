@@ -153,7 +153,7 @@ async def register_patient(request: GpcRequest, provider: Provider) -> GpcRespon
                                             known[0].columns.get("birth_date")):
             raise INVALID_PATIENT_DEMOGRAPHICS(f"The demographics sent do not match PDS for NHS number {nhs_number}: "
                                                "check the birth date and the names")
-        here = [row for row in known if row.columns.get("organization_id") == practice.organization_id]
+        here = [row for row in known if practice.holds(row)]
         if here and here[0].columns.get("state") in ACTIVE_STATES:
             raise DUPLICATE_REJECTED(f"NHS number {nhs_number} is already registered at {practice.ods_code} "
                                      f"as Patient/{here[0].id}")

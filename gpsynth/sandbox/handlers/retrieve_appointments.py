@@ -31,13 +31,13 @@ async def retrieve_appointments(request: GpcRequest, provider: Provider) -> GpcR
         raise INVALID_PARAMETER(f"start=le{last} is before start=ge{first}", rule="appointments-range")
     patient_id = request.path_params["id"]
     patient = await provider.book.row("Patient", patient_id)
-    if patient is None or patient.columns.get("organization_id") != practice.organization_id:
+    if patient is None or not practice.holds(patient):
         raise PATIENT_NOT_FOUND(f"No patient of {practice.ods_code} has the logical id {patient_id}")
     earliest, latest = day_start(first), day_end(last)
     rows = await provider.book.appointments_of(patient_id, earliest)
     found = sorted((seconds(row.columns["start"]), row.id, row.resource) for row in rows
                    if row.columns.get("patient_id") == patient_id
-                   and row.columns.get("organization_id") == practice.organization_id
+                   and practice.holds(row)
                    and earliest <= seconds(row.columns["start"]) <= latest)
     return GpcResponse(searchset((resource for _, _, resource in found), request.response_format, request.now,
                                  request.service_root, "Appointment"))
